@@ -1,0 +1,77 @@
+"""The ABNF of RFC 9110/9112 that labweb checks, as compiled patterns and small checks.
+
+Each pattern is strict on purpose: every lenient reading (whitespace in a chunk size,
+bare LF, a space before a colon) has been a request-smuggling vector somewhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ProtocolError
+
+_TCHAR = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+TOKEN = re.compile(_TCHAR + rb"+")
+
+# method SP request-target SP HTTP-version (RFC 9112 section 3): single spaces only.
+REQUEST_LINE = re.compile(rb"(" + _TCHAR + rb"+) ([\x21-\x7e]+) HTTP/([0-9])\.([0-9])")
+# Anything shaped like a request line but naming another protocol version: 505, not 400.
+OTHER_VERSION = re.compile(rb"\S+ \S+ HTTP/([0-9]+)\.[0-9]+")
+
+# field-name ":" OWS field-value OWS (RFC 9112 section 5). The value admits HTAB, SP,
+# VCHAR and obs-text; every other control byte (CR, LF and NUL included) is refused.
+FIELD_LINE = re.compile(rb"(" + _TCHAR + rb"+):[ \t]*([\t\x20-\x7e\x80-\xff]*?)[ \t]*")
+
+_PCT_BROKEN = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+ABSOLUTE_TARGET = re.compile(rb"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^#]*)")
+
+# uri-host [ ":" port ] (RFC 3986 section 3.2.2); an empty Host is allowed.
+_REG_NAME = rb"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+_IP_LITERAL = rb"\[[0-9A-Za-z:.\-_~!$&'()*+,;=%]+\]"
+HOST = re.compile(rb"(?:" + _IP_LITERAL + rb"|" + _REG_NAME + rb")(?::[0-9]*)?")
+
+_QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"'
+# chunk-size [ chunk-ext ] (RFC 9112 section 7.1.1), with no space before the first ';'.
+CHUNK_LINE = re.compile(
+    rb"([0-9A-Fa-f]+)((?:;[ \t]*"
+    + _TCHAR
+    + rb"+(?:[ \t]*=[ \t]*(?:"
+    + _TCHAR
+    + rb"+|"
+    + _QUOTED
+    + rb"))?[ \t]*)*)"
+)
+
+
+def comma_list(value: bytes) -> list[bytes]:
+    """Split a #rule list, dropping empty elements and OWS (RFC 9110 section 5.6.1)."""
+    return [item.strip(b" \t").lower() for item in value.split(b",") if item.strip(b" \t")]
+
+
+def check_percent_encoding(part: bytes) -> None:
+    """Refuse a '%' not followed by two hex digits: decoding it later would guess."""
+    if _PCT_BROKEN.search(part):
+        raise ProtocolError("malformed percent-encoding in request-target")
+
+
+def chunk_size(line: bytes, *, limit: int) -> int:
+    """Return the size announced by one chunk-size line.
+
+    Extensions after ';' are checked against the grammar and skipped (RFC 9112 section
+    7.1.1). Anything but hex digits before them is refused, whitespace included: lenient
+    size parsing is a classic request-smuggling vector. The limit is checked before a
+    body byte is buffered.
+
+    Raises:
+        ProtocolError: not hex or bad extensions (400), or larger than ``limit`` (413).
+    """
+    match = CHUNK_LINE.fullmatch(line)
+    if match is None:
+        raise ProtocolError("invalid chunk-size line")
+    digits = match.group(1).lstrip(b"0") or b"0"
+    if len(digits) > 16:
+        raise ProtocolError("chunk size too large", status=413)
+    size = int(digits, 16)
+    if size > limit:
+        raise ProtocolError("request body larger than the limit", status=413)
+    return size

@@ -1,0 +1,207 @@
+"""Turn a request line and its field lines into a validated ``RequestHead``.
+
+The rules here decide how a message is framed and routed, so each one follows the
+MUST of RFC 9112 and refuses what the RFC lets a recipient refuse: when two servers
+read one message two ways, requests get smuggled between them.
+"""
+
+from __future__ import annotations
+
+from .errors import ProtocolError
+from .events import Headers, RequestHead
+from .grammar import (
+    ABSOLUTE_TARGET,
+    FIELD_LINE,
+    HOST,
+    OTHER_VERSION,
+    REQUEST_LINE,
+    check_percent_encoding,
+    comma_list,
+)
+from .limits import Limits
+
+
+def parse_head(block: bytes, limits: Limits) -> RequestHead:
+    """Parse everything before the empty line that ends a request head.
+
+    Raises:
+        ProtocolError: 400 for bad syntax, 414 for a long request line, 431 for too many
+            fields, 413 for a body over the limit, 417, 501 or 505 as RFC 9110 says.
+    """
+    if b"\n" in block.replace(b"\r\n", b""):
+        raise ProtocolError("bare LF in request head: lines must end with CRLF")
+    lines = block.split(b"\r\n")
+    if len(lines[0]) > limits.max_request_line_bytes:
+        raise ProtocolError("request line too long", status=414)
+    if len(lines) - 1 > limits.max_header_count:
+        raise ProtocolError("too many header fields", status=431)
+    method, target, version = parse_request_line(lines[0])
+    headers = parse_fields(lines[1:])
+    return interpret(method, target, version, headers, limits)
+
+
+def parse_request_line(line: bytes) -> tuple[bytes, bytes, tuple[int, int]]:
+    """Split ``method SP request-target SP HTTP-version`` (RFC 9112 section 3)."""
+    match = REQUEST_LINE.fullmatch(line)
+    if match is None:
+        other = OTHER_VERSION.fullmatch(line)
+        if other is not None and other.group(1) != b"1":
+            raise ProtocolError("HTTP version not supported", status=505)
+        raise ProtocolError("invalid request line")
+    method, target, major, minor = match.groups()
+    if major != b"1":
+        raise ProtocolError("HTTP version not supported", status=505)
+    return method, target, (1, int(minor))
+
+
+def parse_fields(lines: list[bytes]) -> Headers:
+    """Parse field lines; names are lower-cased, wire order is kept.
+
+    obs-fold (a line starting with whitespace) is refused with 400, which RFC 9112
+    section 5.2 allows, and so is whitespace between a field name and its colon, which
+    section 5.1 requires.
+    """
+    fields = []
+    for line in lines:
+        match = FIELD_LINE.fullmatch(line)
+        if match is None:
+            raise ProtocolError(_field_problem(line))
+        fields.append((match.group(1).lower(), match.group(2)))
+    return tuple(fields)
+
+
+def _field_problem(line: bytes) -> str:
+    if line[:1] in (b" ", b"\t"):
+        return "obsolete line folding in header field"
+    name, colon, _ = line.partition(b":")
+    if not colon:
+        return "header field without a colon"
+    if name != name.rstrip(b" \t"):
+        return "whitespace between header field name and colon"
+    if not name:
+        return "empty header field name"
+    return "invalid character in header field"
+
+
+def interpret(
+    method: bytes, target: bytes, version: tuple[int, int], headers: Headers, limits: Limits
+) -> RequestHead:
+    """Apply the routing and framing rules to a syntactically valid head."""
+    _form, path, query, target_authority = split_target(method, target)
+    authority = _host(headers, version, target_authority)
+    content_length = _content_length(headers, limits)
+    chunked = _chunked(headers)
+    if chunked and content_length is not None:
+        raise ProtocolError("both Content-Length and Transfer-Encoding")
+    connection = set(_joined_list(headers, b"connection"))
+    if version >= (1, 1):
+        keep_alive = b"close" not in connection
+    else:
+        keep_alive = b"keep-alive" in connection and b"close" not in connection
+    if chunked and version < (1, 1):
+        keep_alive = False  # RFC 9112 section 6.1: faulty framing, close after it
+    return RequestHead(
+        method=method,
+        target=target,
+        version=version,
+        headers=headers,
+        path=path,
+        query=query,
+        authority=authority,
+        content_length=content_length,
+        chunked=chunked,
+        keep_alive=keep_alive,
+        expects_continue=_expects_continue(headers, version),
+    )
+
+
+def split_target(method: bytes, target: bytes) -> tuple[str, bytes, bytes, bytes]:
+    """Return (form, path, query, authority) for the four forms of RFC 9112 section 3.2."""
+    if b"#" in target:
+        raise ProtocolError("fragment in request-target")
+    check_percent_encoding(target)
+    if target.startswith(b"/"):
+        if method == b"CONNECT":
+            raise ProtocolError("CONNECT needs an authority-form target")
+        path, _, query = target.partition(b"?")
+        return "origin", path, query, b""
+    if target == b"*":
+        if method != b"OPTIONS":
+            raise ProtocolError("asterisk-form is only for OPTIONS")
+        return "asterisk", b"*", b"", b""
+    if method == b"CONNECT":
+        if HOST.fullmatch(target) is None or b":" not in target.rpartition(b"]")[2]:
+            raise ProtocolError("invalid authority-form target")
+        return "authority", b"", b"", target
+    absolute = ABSOLUTE_TARGET.fullmatch(target)
+    if absolute is None:
+        raise ProtocolError("invalid request-target")
+    scheme, authority, rest = absolute.groups()
+    if scheme.lower() not in (b"http", b"https"):
+        raise ProtocolError("absolute-form target with a scheme other than http(s)")
+    if not authority or b"@" in authority or HOST.fullmatch(authority) is None:
+        raise ProtocolError("invalid authority in absolute-form target")
+    path, _, query = rest.partition(b"?")
+    return "absolute", path or b"/", query, authority
+
+
+def _host(headers: Headers, version: tuple[int, int], target_authority: bytes) -> bytes:
+    """Host rules of RFC 9112 section 3.2: exactly one on HTTP/1.1, always valid."""
+    hosts = [value for name, value in headers if name == b"host"]
+    if len(hosts) > 1:
+        raise ProtocolError("more than one Host header field")
+    if not hosts and version >= (1, 1):
+        raise ProtocolError("HTTP/1.1 request without Host")
+    if hosts and HOST.fullmatch(hosts[0]) is None:
+        raise ProtocolError("invalid Host header field")
+    if target_authority:
+        return target_authority  # the target's authority wins over Host
+    return hosts[0] if hosts else b""
+
+
+def _content_length(headers: Headers, limits: Limits) -> int | None:
+    """Digits only; repeats allowed only when identical (RFC 9110 section 8.6)."""
+    values = [
+        item.strip(b" \t")
+        for name, value in headers
+        if name == b"content-length"
+        for item in value.split(b",")
+    ]
+    if not values:
+        return None
+    if any(not value.isdigit() or not value.isascii() for value in values):
+        raise ProtocolError("invalid Content-Length")
+    if len(set(values)) > 1:
+        raise ProtocolError("conflicting Content-Length values")
+    digits = values[0].lstrip(b"0") or b"0"
+    if len(digits) > 19 or int(digits) > limits.max_body_bytes:
+        raise ProtocolError("request body larger than the limit", status=413)
+    return int(digits)
+
+
+def _chunked(headers: Headers) -> bool:
+    """Transfer-Encoding must be exactly a final ``chunked`` (RFC 9112 section 6.3)."""
+    if not any(name == b"transfer-encoding" for name, _ in headers):
+        return False
+    codings = _joined_list(headers, b"transfer-encoding")
+    if not codings or codings[-1] != b"chunked":
+        raise ProtocolError("Transfer-Encoding without a final chunked")
+    if len(codings) > 1:
+        if b"chunked" in codings[:-1]:
+            raise ProtocolError("chunked applied more than once")
+        raise ProtocolError("transfer coding not implemented", status=501)
+    return True
+
+
+def _expects_continue(headers: Headers, version: tuple[int, int]) -> bool:
+    """``Expect: 100-continue`` counts from HTTP/1.1 on; other expectations get 417."""
+    expect = [value for name, value in headers if name == b"expect"]
+    if not expect or version < (1, 1):
+        return False
+    if [item for value in expect for item in comma_list(value)] != [b"100-continue"]:
+        raise ProtocolError("unsupported expectation", status=417)
+    return True
+
+
+def _joined_list(headers: Headers, name: bytes) -> list[bytes]:
+    return [item for key, value in headers if key == name for item in comma_list(value)]

@@ -1,0 +1,202 @@
+"""The request parser: bytes in, events out, no I/O and no Twisted.
+
+States, in the order a request walks them::
+
+    HEAD --(no body)------------------------------------------------> HEAD (next request)
+    HEAD --(Content-Length)--> LENGTH --------------------------------> HEAD
+    HEAD --(chunked)--> CHUNK_SIZE -> CHUNK_DATA -> CHUNK_CRLF -> CHUNK_SIZE
+                        CHUNK_SIZE --(size 0)--> TRAILERS ------------> HEAD
+    any state --(ProtocolError)--> ERROR (every later call raises the same error)
+
+The caller pulls one event at a time with ``next_event()``, so it can stop pulling (to
+pause a body, or hold pipelined requests) and the unread bytes simply wait here.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from .errors import ProtocolError
+from .events import BodyData, EndOfMessage, Event
+from .grammar import chunk_size
+from .head import parse_fields, parse_head
+from .limits import Limits
+
+
+class _State(enum.Enum):
+    HEAD = enum.auto()
+    LENGTH = enum.auto()
+    CHUNK_SIZE = enum.auto()
+    CHUNK_DATA = enum.auto()
+    CHUNK_CRLF = enum.auto()
+    TRAILERS = enum.auto()
+    ERROR = enum.auto()
+
+
+class RequestParser:
+    """Parse a stream of HTTP/1.1 requests from one connection."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self._limits = limits or Limits()
+        self._buffer = bytearray()
+        self._state = _State.HEAD
+        self._scanned = 0  # bytes of the buffer already searched for the end of a head
+        self._remaining = 0  # body bytes left in the Content-Length body or current chunk
+        self._body_total = 0  # de-chunked bytes of the current body so far
+        self._error: ProtocolError | None = None
+
+    @property
+    def between_requests(self) -> bool:
+        """True when no byte of the next request has arrived yet."""
+        return self._state is _State.HEAD and not self._buffer.strip(b"\r\n")
+
+    @property
+    def buffered_bytes(self) -> int:
+        """How many received bytes wait to be parsed."""
+        return len(self._buffer)
+
+    def receive_data(self, data: bytes) -> None:
+        """Append bytes from the peer; nothing is parsed until ``next_event()``."""
+        self._buffer += data
+
+    def feed(self, data: bytes) -> list[Event]:
+        """Receive ``data`` and return every event it completes."""
+        self.receive_data(data)
+        events = []
+        while (event := self.next_event()) is not None:
+            events.append(event)
+        return events
+
+    def next_event(self) -> Event | None:
+        """Return the next event, or None when more bytes are needed.
+
+        Raises:
+            ProtocolError: the bytes break HTTP/1.1; the parser stays broken after it.
+        """
+        if self._error is not None:
+            raise self._error
+        try:
+            return self._step()
+        except ProtocolError as error:
+            self._state = _State.ERROR
+            self._error = error
+            raise
+
+    def _step(self) -> Event | None:
+        state = self._state
+        if state is _State.HEAD:
+            return self._head()
+        if state is _State.LENGTH or state is _State.CHUNK_DATA:
+            return self._body_bytes()
+        if state is _State.CHUNK_SIZE:
+            return self._chunk_size()
+        if state is _State.CHUNK_CRLF:
+            return self._chunk_crlf()
+        return self._trailers()
+
+    def _head(self) -> Event | None:
+        buffer = self._buffer
+        while buffer[:2] == b"\r\n":  # RFC 9112 section 2.2: ignore empty lines first
+            del buffer[:2]
+        end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
+        if end < 0:
+            self._check_partial_head()
+            self._scanned = len(buffer)
+            return None
+        if end + 4 > self._limits.max_head_bytes:
+            raise ProtocolError("request head too large", status=431)
+        block = bytes(buffer[:end])
+        del buffer[: end + 4]
+        self._scanned = 0
+        head = parse_head(block, self._limits)
+        self._body_total = 0
+        if head.chunked:
+            self._state = _State.CHUNK_SIZE
+        else:  # a body of Content-Length bytes, possibly none: EndOfMessage comes next
+            self._state = _State.LENGTH
+            self._remaining = head.content_length or 0
+        return head
+
+    def _check_partial_head(self) -> None:
+        """Refuse an unfinished head as soon as it is certain to be refused."""
+        buffer = self._buffer
+        newline = buffer.find(b"\n", self._scanned)
+        while newline >= 0:
+            if newline == 0 or buffer[newline - 1] != 0x0D:
+                raise ProtocolError("bare LF in request head: lines must end with CRLF")
+            newline = buffer.find(b"\n", newline + 1)
+        limits = self._limits
+        line_end = buffer.find(b"\r\n")
+        if line_end < 0 and len(buffer) > limits.max_request_line_bytes:
+            raise ProtocolError("request line too long", status=414)
+        if len(buffer) > limits.max_head_bytes:
+            raise ProtocolError("request head too large", status=431)
+
+    def _body_bytes(self) -> Event | None:
+        if self._state is _State.LENGTH and self._remaining == 0:
+            self._state = _State.HEAD
+            return EndOfMessage()
+        buffer = self._buffer
+        if not buffer:
+            return None
+        take = min(len(buffer), self._remaining)
+        data = bytes(buffer[:take])
+        del buffer[:take]
+        self._remaining -= take
+        if self._remaining == 0 and self._state is _State.CHUNK_DATA:
+            self._state = _State.CHUNK_CRLF
+        return BodyData(data)
+
+    def _chunk_size(self) -> Event | None:
+        buffer = self._buffer
+        limit = self._limits.max_chunk_line_bytes
+        end = buffer.find(b"\r\n", 0, limit + 2)
+        if end < 0:
+            if b"\n" in buffer[: limit + 2]:
+                raise ProtocolError("bare LF in chunk-size line")
+            if len(buffer) > limit:
+                raise ProtocolError("chunk-size line too long")
+            return None
+        room = self._limits.max_body_bytes - self._body_total
+        size = chunk_size(bytes(buffer[:end]), limit=room)
+        del buffer[: end + 2]
+        self._body_total += size
+        if size == 0:
+            self._state = _State.TRAILERS
+        else:
+            self._state = _State.CHUNK_DATA
+            self._remaining = size
+        return self._step()
+
+    def _chunk_crlf(self) -> Event | None:
+        buffer = self._buffer
+        if len(buffer) < 2:
+            if buffer[:1] not in (b"", b"\r"):
+                raise ProtocolError("chunk data not followed by CRLF")
+            return None
+        if buffer[:2] != b"\r\n":
+            raise ProtocolError("chunk data not followed by CRLF")
+        del buffer[:2]
+        self._state = _State.CHUNK_SIZE
+        return self._step()
+
+    def _trailers(self) -> Event | None:
+        buffer = self._buffer
+        if buffer[:2] == b"\r\n":
+            del buffer[:2]
+            self._state = _State.HEAD
+            return EndOfMessage()
+        limit = self._limits.max_trailer_bytes
+        end = buffer.find(b"\r\n\r\n", 0, limit + 4)
+        if end < 0:
+            if buffer[:1] == b"\r" and len(buffer) >= 2:
+                raise ProtocolError("bare CR after last chunk")
+            if len(buffer) > limit:
+                raise ProtocolError("trailer section too large", status=431)
+            return None
+        block = bytes(buffer[:end])
+        if b"\n" in block.replace(b"\r\n", b""):
+            raise ProtocolError("bare LF in trailer section")
+        del buffer[: end + 4]
+        self._state = _State.HEAD
+        return EndOfMessage(trailers=parse_fields(block.split(b"\r\n")))

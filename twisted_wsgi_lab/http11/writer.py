@@ -1,0 +1,176 @@
+"""Frame responses: status line, header fields, and a body delimited the right way.
+
+How the body is delimited (RFC 9112 section 6.3), in order of preference:
+
+- no body at all: HEAD, 1xx, 204 and 304 (RFC 9110 section 6.4.1);
+- Content-Length when the hosted code gave it;
+- chunked for an HTTP/1.1 request;
+- otherwise the end of the connection (HTTP/1.0), so the connection closes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from http import HTTPStatus
+
+from .errors import ResponseHeaderError, ResponseLengthError
+from .events import RequestHead
+
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+_REASON = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+# The server owns the framing; these from hosted code are dropped (Connection is read).
+_HOP_BY_HOP = frozenset(
+    {b"connection", b"keep-alive", b"transfer-encoding", b"proxy-connection", b"upgrade", b"te"}
+)
+
+
+def reason_phrase(status: int) -> bytes:
+    """The standard reason phrase for ``status``, or b"" for an unregistered code."""
+    try:
+        return HTTPStatus(status).phrase.encode("ascii")
+    except ValueError:
+        return b""
+
+
+def informational(status: int = 100) -> bytes:
+    """An interim 1xx response such as 100 Continue; it never carries fields here."""
+    return b"HTTP/1.1 %d %s\r\n\r\n" % (status, reason_phrase(status))
+
+
+def error_response(status: int, detail: str, *, server: bytes, date: bytes) -> bytes:
+    """A complete plain-text response that closes the connection, for refused requests."""
+    phrase = reason_phrase(status)
+    body = b"%d %s: %s\n" % (status, phrase, detail.encode("ascii", "replace"))
+    return b"".join(
+        [
+            b"HTTP/1.1 %d %s\r\n" % (status, phrase),
+            b"Content-Type: text/plain; charset=utf-8\r\n",
+            b"Content-Length: %d\r\n" % len(body),
+            b"Connection: close\r\n",
+            b"Date: " + date + b"\r\n",
+            b"Server: " + server + b"\r\n\r\n",
+            body,
+        ]
+    )
+
+
+class ResponseWriter:
+    """Turn one response into bytes, for the request whose head is given."""
+
+    __slots__ = ("_head", "_mode", "_remaining", "keep_alive", "server", "status")
+
+    def __init__(self, head: RequestHead, *, server: bytes) -> None:
+        self._head = head
+        self.server = server
+        self.status = 0
+        self.keep_alive = head.keep_alive
+        self._mode = ""  # "none", "length", "chunked" or "close", fixed by start()
+        self._remaining = 0
+
+    def start(
+        self,
+        status: int,
+        reason: bytes,
+        headers: Iterable[tuple[bytes, bytes]],
+        *,
+        date: bytes,
+    ) -> bytes:
+        """Return the status line and header section.
+
+        Raises:
+            ResponseHeaderError: a status, reason, name or value that cannot be sent
+                as it is: CR, LF or NUL would split the response (CWE-113).
+        """
+        if not 200 <= status <= 599:
+            raise ResponseHeaderError(f"status {status} cannot be a final response")
+        if _REASON.fullmatch(reason) is None:
+            raise ResponseHeaderError("control character in reason phrase")
+        lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        length: bytes | None = None
+        have_date = have_server = False
+        for name, value in headers:
+            if _TOKEN.fullmatch(name) is None:
+                raise ResponseHeaderError(f"invalid header name {name!r}")
+            if _FIELD_VALUE.fullmatch(value) is None:
+                raise ResponseHeaderError(f"control character in header {name!r}")
+            lower = name.lower()
+            if lower in _HOP_BY_HOP:
+                if lower == b"connection" and b"close" in value.lower():
+                    self.keep_alive = False
+                continue
+            if lower == b"content-length":
+                length = self._checked_length(value, length)
+                continue
+            have_date = have_date or lower == b"date"
+            have_server = have_server or lower == b"server"
+            lines.append(name + b": " + value + b"\r\n")
+        self.status = status
+        self._frame(status, length, lines)
+        if not have_date:
+            lines.append(b"Date: " + date + b"\r\n")
+        if not have_server:
+            lines.append(b"Server: " + self.server + b"\r\n")
+        lines.append(b"\r\n")
+        return b"".join(lines)
+
+    @staticmethod
+    def _checked_length(value: bytes, previous: bytes | None) -> bytes:
+        value = value.strip(b" \t")
+        if not value.isdigit() or (previous is not None and previous != value):
+            raise ResponseHeaderError(f"invalid Content-Length {value!r}")
+        return value
+
+    def _frame(self, status: int, length: bytes | None, lines: list[bytes]) -> None:
+        """Choose how the body is delimited and add the fields that say so."""
+        head = self._head
+        if head.method == b"HEAD" or status in (204, 304):
+            self._mode = "none"
+            if length is not None and status != 204:
+                lines.append(b"Content-Length: " + length + b"\r\n")
+        elif length is not None:
+            self._mode = "length"
+            self._remaining = int(length)
+            lines.append(b"Content-Length: " + length + b"\r\n")
+        elif head.version >= (1, 1):
+            self._mode = "chunked"
+            lines.append(b"Transfer-Encoding: chunked\r\n")
+        else:
+            self._mode = "close"
+            self.keep_alive = False
+        if not self.keep_alive:
+            lines.append(b"Connection: close\r\n")
+        elif head.version < (1, 1):
+            lines.append(b"Connection: keep-alive\r\n")
+
+    def body(self, data: bytes) -> bytes:
+        """Frame a piece of the body (nothing for HEAD and bodiless statuses).
+
+        Raises:
+            ResponseLengthError: more bytes than Content-Length announced.
+        """
+        mode = self._mode
+        if mode == "length":
+            if len(data) > self._remaining:
+                raise ResponseLengthError("response body longer than its Content-Length")
+            self._remaining -= len(data)
+            return data
+        if mode == "chunked":
+            return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
+        if mode == "close":
+            return data
+        return b""
+
+    def end(self) -> bytes:
+        """Bytes that close the body; a short Content-Length body makes us close too."""
+        if self._mode == "chunked":
+            return b"0\r\n\r\n"
+        if self._mode == "length" and self._remaining:
+            self.keep_alive = False  # the peer will wait for bytes that never come
+        return b""
+
+    @property
+    def started(self) -> bool:
+        """True once the status line has been produced."""
+        return bool(self._mode)
