@@ -171,7 +171,7 @@ class RequestParser:
     def _chunk_crlf(self) -> Event | None:
         buffer = self._buffer
         if len(buffer) < 2:
-            if buffer[:1] not in (b"", b"\r"):
+            if bytes(buffer[:1]) not in (b"", b"\r"):
                 raise ProtocolError("chunk data not followed by CRLF")
             return None
         if buffer[:2] != b"\r\n":
