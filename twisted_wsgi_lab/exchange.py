@@ -1,0 +1,211 @@
+"""One request and its response, seen from the hosted code's side.
+
+The exchange hides the connection: the handler reads the body when it wants it (that
+is when ``100 Continue`` goes out), pauses it when it cannot keep up, writes the
+response through the HTTP/1.1 writer, and registers a push producer so a slow client
+pauses the source of the response.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from twisted.internet.interfaces import IAddress, IPushProducer, IReactorTime, ISSLTransport
+
+from .http11 import Headers, RequestHead
+from .http11.writer import ResponseWriter, informational
+
+if TYPE_CHECKING:
+    from .interfaces import BodyReceiver
+    from .protocol import HTTPProtocol
+
+
+class Exchange:
+    """The request ``head``, its body as a pausable stream, and the response writer."""
+
+    def __init__(self, protocol: HTTPProtocol, head: RequestHead) -> None:
+        self.head = head
+        self._protocol = protocol
+        self._writer = ResponseWriter(head, server=protocol.factory.server_header)
+        self._pending_body: deque[bytes] = deque()
+        self._trailers: Headers | None = None  # set when the body is complete
+        self._receiver: BodyReceiver | None = None
+        self._body_paused = False
+        self._producer: IPushProducer | None = None
+        self._disconnect_callbacks: list[Callable[[], None]] = []
+        self.continue_sent = False
+        self.finished = False
+        self.disconnected = False
+
+    # -- about the connection -------------------------------------------------------
+
+    @property
+    def request_line(self) -> str:
+        """The request line as text, for logs."""
+        head = self.head
+        method = head.method.decode("latin-1")
+        target = head.target.decode("latin-1")
+        return f"{method} {target} HTTP/{head.version[0]}.{head.version[1]}"
+
+    @property
+    def client_address(self) -> IAddress:
+        """The peer's address (``IPv4Address``, ``IPv6Address``, ``UNIXAddress``...)."""
+        return self._protocol.transport.getPeer()  # type: ignore[union-attr]
+
+    @property
+    def server_address(self) -> IAddress:
+        """The address the request arrived on."""
+        return self._protocol.transport.getHost()  # type: ignore[union-attr]
+
+    @property
+    def clock(self) -> IReactorTime:
+        """The reactor (or test Clock) that times this connection."""
+        return self._protocol.factory.clock
+
+    @property
+    def is_secure(self) -> bool:
+        """True on a TLS connection."""
+        return ISSLTransport.providedBy(self._protocol.transport)
+
+    def on_disconnect(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` if the client goes away before ``finish()``."""
+        if self.disconnected:
+            callback()
+        else:
+            self._disconnect_callbacks.append(callback)
+
+    # -- the request body -----------------------------------------------------------
+
+    @property
+    def body_complete(self) -> bool:
+        """True once the whole body has arrived (at once for a request without one)."""
+        return self._trailers is not None
+
+    def receive_body(self, receiver: BodyReceiver) -> None:
+        """Start delivering the body to ``receiver``; sends 100 Continue if expected."""
+        self._receiver = receiver
+        if self.head.expects_continue and not self.body_complete and not self._writer.started:
+            self._protocol.write(informational(100))
+            self.continue_sent = True
+        self._flush_body()
+
+    def pause_body(self) -> None:
+        """Stop delivering body data until ``resume_body()``; reading from the socket stops."""
+        self._body_paused = True
+
+    def resume_body(self) -> None:
+        """Deliver body data again."""
+        self._body_paused = False
+        self._flush_body()
+
+    @property
+    def wants_body(self) -> bool:
+        """True when body data handed over now would be taken at once."""
+        return self._receiver is not None and not self._body_paused
+
+    def _flush_body(self) -> None:
+        pending = self._pending_body
+        receiver = self._receiver
+        while pending and receiver is not None and not self._body_paused:
+            receiver.body_data(pending.popleft())
+        if not pending and receiver is not None and self._trailers is not None:
+            self._receiver = None
+            receiver.body_end(self._trailers)
+        if self.wants_body or self.body_complete:
+            self._protocol.body_wanted(self)
+
+    def _body_data(self, data: bytes) -> None:
+        """From the protocol: queue or deliver a piece of the body."""
+        if self.wants_body and not self._pending_body:
+            self._receiver.body_data(data)  # type: ignore[union-attr]
+        else:
+            self._pending_body.append(data)
+
+    def _body_end(self, trailers: Headers) -> None:
+        self._trailers = trailers
+        self._flush_body()
+
+    # -- the response ---------------------------------------------------------------
+
+    @property
+    def response_started(self) -> bool:
+        """True once the status line has been written."""
+        return self._writer.started
+
+    @property
+    def keep_alive(self) -> bool:
+        """Whether the connection may carry another request after this response."""
+        return self._writer.keep_alive
+
+    def start_response(
+        self, status: int, reason: bytes, headers: Iterable[tuple[bytes, bytes]]
+    ) -> None:
+        """Write the status line and header fields.
+
+        Raises:
+            ResponseHeaderError: the status or a header cannot be sent; nothing was written.
+        """
+        data = self._writer.start(status, reason, headers, date=self._protocol.date())
+        if not self.disconnected:
+            self._protocol.write(data)
+
+    def write(self, data: bytes) -> None:
+        """Write body bytes (dropped for HEAD, 204 and 304).
+
+        Raises:
+            ResponseLengthError: more bytes than the Content-Length announced.
+        """
+        framed = self._writer.body(data)
+        if framed and not self.disconnected:
+            self._protocol.write(framed)
+
+    def finish(self) -> None:
+        """The response is complete; the next pipelined request may be answered."""
+        if self.finished:
+            return
+        self.finished = True
+        self._producer = None
+        tail = self._writer.end()
+        if not self.disconnected:
+            if tail:
+                self._protocol.write(tail)
+            self._protocol.exchange_finished(self)
+
+    def abort(self) -> None:
+        """Give up on a response already under way: the connection is dropped."""
+        self.finished = True
+        self._producer = None
+        if not self.disconnected:
+            self._protocol.abort_connection()
+
+    # -- IConsumer ------------------------------------------------------------------
+
+    def registerProducer(self, producer: IPushProducer, streaming: bool) -> None:
+        """Let a slow client pause ``producer`` (push producers only)."""
+        if not streaming:
+            raise TypeError("Exchange takes push producers only (streaming=True)")
+        self._producer = producer
+        if self._protocol.writes_paused:
+            producer.pauseProducing()
+
+    def unregisterProducer(self) -> None:
+        """The producer is done."""
+        self._producer = None
+
+    @property
+    def producer(self) -> IPushProducer | None:
+        """The push producer feeding this response, if any."""
+        return self._producer
+
+    def _connection_lost(self) -> None:
+        if self.disconnected:
+            return
+        self.disconnected = True
+        producer, self._producer = self._producer, None
+        callbacks, self._disconnect_callbacks = self._disconnect_callbacks, []
+        if producer is not None and not self.finished:
+            producer.stopProducing()
+        for callback in callbacks:
+            callback()

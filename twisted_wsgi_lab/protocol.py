@@ -1,0 +1,331 @@
+"""HTTPProtocol and HTTPFactory: the connection, keep-alive, pipelining and timeouts.
+
+Bytes go into the sans-IO parser; each ``RequestHead`` becomes an ``Exchange`` queued
+behind the response in flight, and each queued exchange is handed to the hosted code
+only when the one before it is finished, so responses leave in request order. Reading
+from the socket pauses when the queue is full, when hosted code is not taking the body
+it is being sent, or after a framing error, after which nothing more is processed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
+from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from . import __version__
+from .exchange import Exchange
+from .http11 import BodyData, Headers, Limits, ProtocolError, RequestHead, RequestParser
+from .http11.dates import http_date
+from .http11.writer import error_response
+
+if TYPE_CHECKING:
+    from twisted.internet.interfaces import IAddress
+
+    from .interfaces import IRequestHandler
+
+log = Logger()
+
+
+class _Discard:
+    """Body receiver for a request answered without reading its body."""
+
+    def body_data(self, data: bytes) -> None:
+        pass
+
+    def body_end(self, trailers: Headers) -> None:
+        pass
+
+
+_DISCARD = _Discard()
+
+
+@implementer(IPushProducer)
+class HTTPProtocol(Protocol):
+    """One HTTP/1.1 connection: requests in, responses out, in order."""
+
+    factory: HTTPFactory
+
+    def __init__(self, factory: HTTPFactory) -> None:
+        self.factory = factory
+        self._limits = factory.limits
+        self._parser = RequestParser(factory.limits)
+        self._queue: deque[Exchange] = deque()  # [0] is being answered, the rest wait
+        self._receiving: Exchange | None = None  # whose body the parser is reading
+        self._blocks: set[str] = set()  # reasons not to parse now; reading pauses too
+        self._processing = False
+        self._failed: ProtocolError | None = None
+        self._closing = False
+        self.writes_paused = False
+        self._timer: IDelayedCall | None = None
+        self._timer_kind: str | None = None
+
+    # -- connection life ------------------------------------------------------------
+
+    def connectionMade(self) -> None:
+        self.factory.connections.add(self)
+        self.transport.registerProducer(self, True)  # type: ignore[union-attr]
+        self._update_timer()
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._closing or self._failed is not None:
+            return
+        self._parser.receive_data(data)
+        if self._timer_kind == "body":
+            self._arm("body")  # the body timeout counts silence, so data restarts it
+        self._process()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._closing = True
+        self._cancel_timer()
+        self.factory.connections.discard(self)
+        exchanges = list(self._queue)
+        if self._receiving is not None and self._receiving not in exchanges:
+            exchanges.append(self._receiving)
+        self._queue.clear()
+        self._receiving = None
+        for exchange in exchanges:
+            exchange._connection_lost()
+
+    def write(self, data: bytes) -> None:
+        """Send bytes of the response being answered."""
+        self.transport.write(data)  # type: ignore[union-attr]
+
+    def date(self) -> bytes:
+        """The Date value for a response sent now."""
+        return http_date(self.factory.clock.seconds())
+
+    def close(self) -> None:
+        """Close after what was written has been sent."""
+        if not self._closing:
+            self._closing = True
+            self._cancel_timer()
+            self.transport.loseConnection()  # type: ignore[union-attr]
+
+    def abort_connection(self) -> None:
+        """Give up on the connection: a response under way cannot be completed."""
+        self.close()
+
+    # -- parsing --------------------------------------------------------------------
+
+    def _process(self) -> None:
+        if self._processing:
+            return  # the loop below is already running further up the stack
+        self._processing = True
+        try:
+            while not self._blocks and not self._closing:
+                try:
+                    event = self._parser.next_event()
+                    if event is None:
+                        break
+                    if type(event) is RequestHead:
+                        self._request_head(event)
+                    elif type(event) is BodyData:
+                        self._body_data(event.data)
+                    else:
+                        self._end_of_message(event.trailers)  # type: ignore[union-attr]
+                except ProtocolError as error:
+                    self._protocol_error(error)
+        finally:
+            self._processing = False
+        self._update_timer()
+
+    def _request_head(self, head: RequestHead) -> None:
+        if head.method == b"CONNECT":
+            raise ProtocolError("CONNECT is not supported", status=501)
+        exchange = Exchange(self, head)
+        self._receiving = exchange
+        self._queue.append(exchange)
+        if len(self._queue) == 1:
+            self._start(exchange)
+        elif len(self._queue) > self._limits.max_pipelined_requests:
+            self._block("pipeline")
+
+    def _body_data(self, data: bytes) -> None:
+        exchange = self._receiving
+        assert exchange is not None
+        exchange._body_data(data)
+        if not exchange.wants_body:
+            self._block("body")
+
+    def _end_of_message(self, trailers: Headers) -> None:
+        exchange = self._receiving
+        assert exchange is not None
+        self._receiving = None
+        if not exchange.head.keep_alive:
+            self._block("last request")  # nothing after a request that asked to close
+        exchange._body_end(trailers)
+
+    def body_wanted(self, exchange: Exchange) -> None:
+        """From an exchange: its hosted code takes body data again."""
+        if exchange is self._receiving or exchange.body_complete:
+            self._unblock("body")
+
+    def _protocol_error(self, error: ProtocolError) -> None:
+        """Answer ``error`` after the complete requests before it, then close."""
+        self._failed = error
+        self._block("failed")
+        broken = self._receiving
+        self._receiving = None
+        if broken is not None and broken in self._queue:
+            if broken is self._queue[0] and broken.response_started:
+                self.abort_connection()
+                return
+            self._queue.remove(broken)
+            broken._connection_lost()
+        if not self._queue:
+            self._send_error(error)
+
+    def _send_error(self, error: ProtocolError) -> None:
+        log.debug("refused request: {status} {error}", status=error.status, error=str(error))
+        self.write(
+            error_response(
+                error.status, str(error), server=self.factory.server_header, date=self.date()
+            )
+        )
+        self.close()
+
+    # -- answering ------------------------------------------------------------------
+
+    def _start(self, exchange: Exchange) -> None:
+        try:
+            self.factory.handler.handle(exchange)
+        except Exception:
+            log.failure("request handler failed for {request}", request=exchange.request_line)
+            self.abort_connection()
+
+    def exchange_finished(self, exchange: Exchange) -> None:
+        """From an exchange: its response is complete; answer the next request."""
+        queue = self._queue
+        if not queue or queue[0] is not exchange:
+            return
+        queue.popleft()
+        if not exchange.body_complete:
+            if exchange.head.expects_continue and not exchange.continue_sent:
+                self.close()  # the client may or may not send the body now: close
+                return
+            exchange.receive_body(_DISCARD)  # read and drop the rest of the body
+        if not exchange.keep_alive:
+            self.close()
+        elif queue:
+            if len(queue) <= self._limits.max_pipelined_requests:
+                self._unblock("pipeline")
+            self._start(queue[0])
+        elif self._failed is not None:
+            self._send_error(self._failed)
+        else:
+            self._unblock("pipeline")
+            self._update_timer()
+
+    # -- flow control ---------------------------------------------------------------
+
+    def _block(self, reason: str) -> None:
+        if not self._blocks:
+            self.transport.pauseProducing()  # type: ignore[union-attr]
+        self._blocks.add(reason)
+
+    def _unblock(self, reason: str) -> None:
+        if reason not in self._blocks:
+            return
+        self._blocks.discard(reason)
+        if not self._blocks and not self._closing:
+            self.transport.resumeProducing()  # type: ignore[union-attr]
+            self._process()
+
+    def pauseProducing(self) -> None:
+        """From the transport: its write buffer is full; pause the response source."""
+        self.writes_paused = True
+        producer = self._queue[0].producer if self._queue else None
+        if producer is not None:
+            producer.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        """From the transport: the write buffer drained."""
+        self.writes_paused = False
+        producer = self._queue[0].producer if self._queue else None
+        if producer is not None:
+            producer.resumeProducing()
+
+    def stopProducing(self) -> None:
+        """From the transport: the connection is going; connectionLost does the work."""
+
+    # -- timeouts -------------------------------------------------------------------
+
+    def _update_timer(self) -> None:
+        """Arm the one timeout that applies to what the connection is waiting for."""
+        if self._closing or self._failed is not None:
+            kind = None
+        elif self._queue:  # hosted code is answering; only a stalled body is timed
+            receiving = self._receiving
+            kind = "body" if receiving is not None and receiving.wants_body else None
+        elif self._parser.between_requests:
+            kind = "keepalive"
+        else:
+            kind = "header"
+        if kind != self._timer_kind:
+            self._arm(kind)
+
+    def _arm(self, kind: str | None) -> None:
+        self._timer_kind = kind
+        if kind is None:
+            return  # a pending call finds kind None and does nothing
+        seconds = {
+            "keepalive": self._limits.keepalive_timeout_seconds,
+            "header": self._limits.header_timeout_seconds,
+            "body": self._limits.body_timeout_seconds,
+        }[kind]
+        timer = self._timer
+        if timer is not None and timer.active():
+            timer.reset(seconds)
+        else:
+            self._timer = self.factory.clock.callLater(seconds, self._timed_out)
+
+    def _cancel_timer(self) -> None:
+        self._timer_kind = None
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = None
+
+    def _timed_out(self) -> None:
+        kind = self._timer_kind
+        self._timer = None
+        self._timer_kind = None
+        if kind == "keepalive":
+            self.close()
+        elif kind == "header" or (kind == "body" and not self._queue[0].response_started):
+            error = ProtocolError(f"no complete request {kind} in time", status=408)
+            self._failed = error
+            self._queue.clear()
+            self._send_error(error)
+        elif kind == "body":
+            self.abort_connection()
+
+
+class HTTPFactory(Factory[HTTPProtocol]):
+    """Builds an ``HTTPProtocol`` per connection, all serving one hosted handler."""
+
+    def __init__(
+        self,
+        handler: IRequestHandler,
+        *,
+        limits: Limits | None = None,
+        clock: IReactorTime | None = None,
+        server_header: bytes = b"labweb/" + __version__.encode("ascii"),
+    ) -> None:
+        if clock is None:
+            from twisted.internet import reactor as default_reactor
+
+            clock = default_reactor
+        self.handler = handler
+        self.limits = limits or Limits()
+        self.clock: IReactorTime = clock
+        self.server_header = server_header
+        self.connections: set[HTTPProtocol] = set()
+
+    def buildProtocol(self, addr: IAddress | None) -> HTTPProtocol:
+        return HTTPProtocol(self)

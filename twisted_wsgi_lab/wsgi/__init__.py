@@ -1,0 +1,6 @@
+"""The WSGI bridge (PEP 3333) over labweb's HTTP/1.1 engine."""
+
+from .bridge import WSGIBridge
+from .reactor_mode import WSGIApp
+
+__all__ = ["WSGIApp", "WSGIBridge"]

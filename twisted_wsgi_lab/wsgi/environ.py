@@ -1,0 +1,111 @@
+"""Build the PEP 3333 ``environ`` for one request."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+from urllib.parse import unquote_to_bytes
+
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.logger import Logger
+
+from ..exchange import Exchange
+
+log = Logger()
+
+
+class ErrorStream:
+    """``wsgi.errors``: text the application writes goes to the server's log."""
+
+    def write(self, text: str) -> None:
+        text = text.rstrip("\n")
+        if text:
+            log.error("wsgi.errors: {text}", text=text)
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+
+ERRORS = ErrorStream()
+
+
+def build_environ(
+    exchange: Exchange,
+    body: IO[bytes],
+    *,
+    body_length: int | None,
+    script_name: str = "",
+    multithread: bool = False,
+) -> dict[str, Any]:
+    """Return the environ for ``exchange``, whose body can be read from ``body``.
+
+    PATH_INFO is percent-decoded and carried as latin-1 text, as PEP 3333 asks. Header
+    names with an underscore are dropped: ``X_Foo`` and ``X-Foo`` would otherwise both
+    become ``HTTP_X_FOO``, letting a client pose as a header a proxy set.
+    """
+    head = exchange.head
+    path = head.path
+    path_info = (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1")
+    scheme = "https" if exchange.is_secure else "http"
+    server_name, server_port = _server_name_port(exchange, scheme)
+    client = exchange.client_address
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": head.method.decode("latin-1"),
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": head.query.decode("latin-1"),
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": f"HTTP/{head.version[0]}.{head.version[1]}",
+        "REMOTE_ADDR": getattr(client, "host", ""),
+        "REMOTE_PORT": str(getattr(client, "port", "")),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": body,
+        "wsgi.input_terminated": True,
+        "wsgi.errors": ERRORS,
+        "wsgi.multithread": multithread,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    if body_length is not None:
+        environ["CONTENT_LENGTH"] = str(body_length)
+    _add_headers(environ, head.headers, head.authority)
+    return environ
+
+
+def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> None:
+    for name, value in headers:
+        if b"_" in name:
+            continue
+        text = value.decode("latin-1")
+        if name == b"content-type":
+            environ["CONTENT_TYPE"] = text
+            continue
+        if name == b"content-length":
+            continue  # set from the body actually received
+        key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        if key in environ:
+            separator = "; " if key == "HTTP_COOKIE" else ", "
+            environ[key] = environ[key] + separator + text
+        else:
+            environ[key] = text
+    if authority:
+        environ["HTTP_HOST"] = authority.decode("latin-1")  # absolute-form wins over Host
+
+
+def _server_name_port(exchange: Exchange, scheme: str) -> tuple[str, str]:
+    """Name and port from the request's authority, else the listening socket."""
+    authority = exchange.head.authority.decode("latin-1")
+    if authority:
+        host, colon, port = authority.rpartition(":")
+        if colon and "]" not in port:
+            return host, port or ("443" if scheme == "https" else "80")
+        return authority, "443" if scheme == "https" else "80"
+    address = exchange.server_address
+    if isinstance(address, (IPv4Address, IPv6Address)):
+        return address.host, str(address.port)
+    return "localhost", "0"

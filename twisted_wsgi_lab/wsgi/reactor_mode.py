@@ -1,0 +1,171 @@
+"""Reactor mode: the application is called, and its iterable consumed, in the reactor.
+
+The iterable is driven as a push producer: a slow client pauses the iteration, and
+each reactor turn takes at most ``PUMP_BYTES`` or ``PUMP_ITEMS`` from it, so a long
+response never holds the reactor (and every other connection) for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from twisted.internet.interfaces import IDelayedCall, IPushProducer
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from ..exchange import Exchange
+from .start_response import StartResponse
+
+log = Logger()
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+PUMP_BYTES = 256 * 1024
+PUMP_ITEMS = 64
+_END = object()
+_ERROR_BODY = b"500 Internal Server Error\n"
+
+
+@implementer(IPushProducer)
+class ReactorCall:
+    """One call of a WSGI application, in the reactor thread."""
+
+    def __init__(self, exchange: Exchange, environ: dict[str, Any], app: WSGIApp) -> None:
+        self._exchange = exchange
+        self._environ = environ
+        self._app = app
+        self._start = StartResponse(self._write)
+        self._result: Iterable[bytes] | None = None
+        self._iterator: Iterator[bytes] | None = None
+        self._single_item = False  # a one-item list: its length is the Content-Length
+        self._paused = False
+        self._done = False
+        self._closed = False
+        self._scheduled: IDelayedCall | None = None
+
+    def run(self) -> None:
+        """Call the application and start sending what it returns."""
+        self._exchange.on_disconnect(self._client_gone)
+        try:
+            result = self._app(self._environ, self._start)
+            self._result = result
+            self._iterator = iter(result)
+        except Exception:
+            self._fail()
+            return
+        self._single_item = type(result) in (list, tuple) and len(result) == 1  # type: ignore[arg-type]
+        self._exchange.registerProducer(self, True)
+        self._pump()
+
+    def _pump(self) -> None:
+        self._scheduled = None
+        iterator = self._iterator
+        assert iterator is not None
+        sent = items = 0
+        try:
+            while not self._paused and not self._done:
+                chunk = next(iterator, _END)
+                if chunk is _END:
+                    self._complete()
+                    return
+                if type(chunk) is not bytes:
+                    raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
+                if chunk:
+                    self._send(chunk)
+                    sent += len(chunk)
+                items += 1
+                if sent >= PUMP_BYTES or items >= PUMP_ITEMS:
+                    self._scheduled = self._exchange.clock.callLater(0, self._pump)
+                    return
+        except Exception:
+            self._fail()
+
+    def _write(self, data: bytes) -> None:
+        """PEP 3333's write() callable: data goes out now, before the iterable."""
+        if self._start.status is None:
+            raise AssertionError("write() called before start_response()")
+        if type(data) is not bytes:
+            raise TypeError(f"write() takes bytes, not {type(data).__name__}")
+        self._single_item = False
+        if data:
+            self._send(data)
+
+    def _send(self, chunk: bytes) -> None:
+        if not self._start.head_sent:
+            self._send_head(len(chunk) if self._single_item else None)
+        self._exchange.write(chunk)
+
+    def _send_head(self, known_length: int | None) -> None:
+        start = self._start
+        if start.status is None:
+            raise AssertionError("the application returned without calling start_response()")
+        headers = start.headers
+        if known_length is not None and not any(
+            name.lower() == b"content-length" for name, _ in headers
+        ):
+            headers = [*headers, (b"Content-Length", b"%d" % known_length)]
+        self._exchange.start_response(start.status[0], start.status[1], headers)
+        start.head_sent = True
+
+    def _complete(self) -> None:
+        if not self._start.head_sent:
+            self._send_head(0)
+        self._done = True
+        self._exchange.unregisterProducer()
+        self._close_result()
+        self._exchange.finish()
+
+    def _fail(self) -> None:
+        """Log the application's exception once; answer 500 if nothing was sent yet."""
+        self._done = True
+        log.failure("WSGI application failed on {request}", request=self._exchange.request_line)
+        self._exchange.unregisterProducer()
+        self._close_result()
+        exchange = self._exchange
+        if exchange.disconnected:
+            return
+        if exchange.response_started:
+            exchange.abort()
+            return
+        headers = [
+            (b"Content-Type", b"text/plain; charset=utf-8"),
+            (b"Content-Length", b"%d" % len(_ERROR_BODY)),
+        ]
+        exchange.start_response(500, b"Internal Server Error", headers)
+        exchange.write(_ERROR_BODY)
+        exchange.finish()
+
+    def _close_result(self) -> None:
+        """Call the iterable's close() exactly once, whatever happened before."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._scheduled is not None and self._scheduled.active():
+            self._scheduled.cancel()
+        close = getattr(self._result, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                log.failure(
+                    "close() of the WSGI iterable failed on {request}",
+                    request=self._exchange.request_line,
+                )
+
+    def _client_gone(self) -> None:
+        self._done = True
+        self._close_result()
+
+    # IPushProducer: the exchange pauses us while the client is slow.
+
+    def pauseProducing(self) -> None:
+        self._paused = True
+
+    def resumeProducing(self) -> None:
+        self._paused = False
+        if not self._done and self._scheduled is None:
+            self._pump()
+
+    def stopProducing(self) -> None:
+        self._client_gone()

@@ -1,0 +1,80 @@
+"""PEP 3333's ``start_response``: status and headers checked and kept until sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+_STATUS = re.compile(r"([1-5][0-9][0-9]) (.*)", re.DOTALL)
+
+
+class StartResponse:
+    """The ``start_response`` callable for one application call.
+
+    Errors are raised while the application is still running, as the PEP asks, so it
+    can see them: a status that is not ``"NNN reason"`` or headers that are not a list
+    of (str, str) tuples raise at once. CR/LF inside values are refused later by the
+    writer, which turns them into a 500 before anything is sent.
+    """
+
+    def __init__(self, write: Callable[[bytes], None]) -> None:
+        self._write = write
+        self.status: tuple[int, bytes] | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.head_sent = False
+
+    def __call__(
+        self,
+        status: str,
+        response_headers: list[tuple[str, str]],
+        exc_info: ExcInfo | None = None,
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            try:
+                if self.head_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None  # break the traceback cycle, as the PEP advises
+        elif self.status is not None:
+            raise AssertionError("start_response() called again without exc_info")
+        self.status = parse_status(status)
+        self.headers = encode_headers(response_headers)
+        return self._write
+
+
+def parse_status(status: Any) -> tuple[int, bytes]:
+    """Split ``"200 OK"`` into (200, b"OK").
+
+    Raises:
+        TypeError: not a str.
+        ValueError: not three digits, a space and a latin-1 reason.
+    """
+    if type(status) is not str:
+        raise TypeError(f"status must be str, not {type(status).__name__}")
+    match = _STATUS.fullmatch(status)
+    if match is None:
+        raise ValueError(f"status must look like '200 OK', got {status!r}")
+    return int(match.group(1)), match.group(2).encode("latin-1")
+
+
+def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+    """Encode a list of (name, value) str tuples to latin-1 bytes.
+
+    Raises:
+        TypeError: not a list of 2-tuples of str.
+    """
+    if type(headers) is not list:
+        raise TypeError(f"response headers must be a list, not {type(headers).__name__}")
+    encoded = []
+    for item in headers:
+        if type(item) is not tuple or len(item) != 2:
+            raise TypeError(f"each response header must be a (name, value) tuple: {item!r}")
+        name, value = item
+        if type(name) is not str or type(value) is not str:
+            raise TypeError(f"header names and values must be str: {item!r}")
+        encoded.append((name.encode("latin-1"), value.encode("latin-1")))
+    return encoded
