@@ -64,6 +64,7 @@ class HTTPProtocol(Protocol):
         self.writes_paused = False
         self._timer: IDelayedCall | None = None
         self._timer_kind: str | None = None
+        self._last_response = False  # set when shutting down: close after this response
 
     # -- connection life ------------------------------------------------------------
 
@@ -106,6 +107,14 @@ class HTTPProtocol(Protocol):
             self._closing = True
             self._cancel_timer()
             self.transport.loseConnection()  # type: ignore[union-attr]
+
+    def close_when_idle(self) -> None:
+        """Close now if no request is being answered, else right after the response."""
+        self._block("shutdown")
+        if self._queue:
+            self._last_response = True
+        else:
+            self.close()
 
     def abort_connection(self) -> None:
         """Give up on the connection: a response under way cannot be completed."""
@@ -210,7 +219,7 @@ class HTTPProtocol(Protocol):
                 self.close()  # the client may or may not send the body now: close
                 return
             exchange.receive_body(_DISCARD)  # read and drop the rest of the body
-        if not exchange.keep_alive:
+        if not exchange.keep_alive or self._last_response:
             self.close()
         elif queue:
             if len(queue) <= self._limits.max_pipelined_requests:
@@ -308,6 +317,8 @@ class HTTPProtocol(Protocol):
 
 class HTTPFactory(Factory[HTTPProtocol]):
     """Builds an ``HTTPProtocol`` per connection, all serving one hosted handler."""
+
+    noisy = False  # the service logs where it listens; no "Starting factory" lines
 
     def __init__(
         self,

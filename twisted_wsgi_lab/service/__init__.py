@@ -1,0 +1,1 @@
+"""The deployable service: options shared by twistd and ``labweb``, and makeService."""

@@ -1,0 +1,30 @@
+"""The ``labweb`` command: the twistd plugin's options, without twistd around them."""
+
+from __future__ import annotations
+
+import sys
+
+from twisted.logger import globalLogBeginner, textFileLogObserver
+from twisted.python import usage
+
+from .options import LabWebOptions
+from .tap import makeService
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, serve until SIGTERM or Ctrl-C, and return the exit status."""
+    options = LabWebOptions()
+    try:
+        options.parseOptions(sys.argv[1:] if argv is None else argv)
+    except usage.UsageError as error:
+        print(f"labweb: error: {error}\nTry 'labweb --help'.", file=sys.stderr)
+        return 2
+    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)], redirectStandardIO=False)
+    service = makeService(options)
+    from twisted.internet import reactor
+
+    service.privilegedStartService()
+    service.startService()
+    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+    reactor.run()
+    return 0

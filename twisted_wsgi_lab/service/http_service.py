@@ -1,0 +1,95 @@
+"""The service that listens on each ``--listen`` endpoint with one HTTPFactory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.endpoints import serverFromString
+from twisted.internet.interfaces import IListeningPort
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from ..protocol import HTTPFactory
+
+log = Logger()
+
+
+class HTTPService(Service):
+    """Listen on every endpoint; stop listening when stopped."""
+
+    def __init__(self, factory: HTTPFactory, endpoints: list[str], *, app_name: str) -> None:
+        self.factory = factory
+        self.endpoints = endpoints
+        self.app_name = app_name
+        self.ports: list[IListeningPort] = []
+
+    def privilegedStartService(self) -> None:
+        """Bind every endpoint now, so a port in use is one clear error at startup.
+
+        Raises:
+            SystemExit: an endpoint cannot listen; the message names it.
+        """
+        from twisted.internet import reactor
+
+        for description in self.endpoints:
+            results: list[Any] = []
+            listening = serverFromString(reactor, description).listen(self.factory)
+            listening.addBoth(results.append)
+            if not results:  # only TCP/UNIX/SSL are supported, and those bind at once
+                raise SystemExit(f"labweb: --listen {description!r} did not bind at once")
+            if isinstance(results[0], Failure):
+                self._stop_ports()
+                reason = results[0].getErrorMessage()
+                raise SystemExit(f"labweb: cannot listen on {description!r}: {reason}")
+            port: IListeningPort = results[0]
+            self.ports.append(port)
+            address = port.getHost()
+            log.info(
+                "labweb serving {app} on http://{host}:{port}/",
+                app=self.app_name,
+                host=getattr(address, "host", description),
+                port=getattr(address, "port", ""),
+            )
+        super().privilegedStartService()
+
+    def startService(self) -> None:
+        if not self.ports:
+            self.privilegedStartService()
+        super().startService()
+
+    def stopService(self) -> Deferred[Any] | None:
+        """Stop accepting, close idle connections, give in-flight requests time to end."""
+        super().stopService()
+        stopping = self._stop_ports()
+        stopping.addCallback(lambda _: self._drain())
+        return stopping
+
+    def _stop_ports(self) -> Deferred[Any]:
+        ports, self.ports = self.ports, []
+        stopping = [port.stopListening() for port in ports]
+        return DeferredList([d for d in stopping if d is not None])
+
+    def _drain(self) -> Deferred[None]:
+        """Fire once every connection is gone, or at the shutdown timeout."""
+        factory = self.factory
+        for protocol in list(factory.connections):
+            protocol.close_when_idle()
+        clock = factory.clock
+        deadline = clock.seconds() + factory.limits.shutdown_timeout_seconds
+        drained: Deferred[None] = Deferred()
+
+        def check() -> None:
+            if not factory.connections:
+                drained.callback(None)
+            elif clock.seconds() >= deadline:
+                log.warn("shutdown timeout: dropping {n} connections", n=len(factory.connections))
+                for protocol in list(factory.connections):
+                    protocol.transport.abortConnection()  # type: ignore[union-attr]
+                drained.callback(None)
+            else:
+                clock.callLater(0.05, check)
+
+        check()
+        return drained

@@ -1,0 +1,124 @@
+"""The options of ``labweb`` and ``twistd labweb``: one class serves both."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+from twisted.python import usage
+
+from ..http11.limits import Limits
+
+_SIZE = re.compile(r"([0-9]+)\s*([KMG]?)i?B?", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``"65536"``, ``"64K"``, ``"1M"``, ``"1GiB"``."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a size such as 65536, 64K, 16M or 1G")
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+def parse_seconds(text: str) -> float:
+    """Seconds from ``"10"`` or ``"2.5"``."""
+    return float(text)
+
+
+# option name, Limits field, parser: every limit the engine enforces can be set here.
+LIMIT_OPTIONS: list[tuple[str, str, Callable[[str], float]]] = [
+    ("max-request-line", "max_request_line_bytes", parse_size),
+    ("max-head", "max_head_bytes", parse_size),
+    ("max-headers", "max_header_count", int),
+    ("max-body", "max_body_bytes", parse_size),
+    ("max-chunk-line", "max_chunk_line_bytes", parse_size),
+    ("max-trailer", "max_trailer_bytes", parse_size),
+    ("max-pipelined", "max_pipelined_requests", int),
+    ("header-timeout", "header_timeout_seconds", parse_seconds),
+    ("body-timeout", "body_timeout_seconds", parse_seconds),
+    ("keepalive-timeout", "keepalive_timeout_seconds", parse_seconds),
+    ("body-spool", "body_spool_bytes", parse_size),
+]
+
+_HELP = {
+    "max_request_line_bytes": "longest request line, then 414",
+    "max_head_bytes": "largest request head, then 431",
+    "max_header_count": "most header fields in a request, then 431",
+    "max_body_bytes": "largest request body, then 413",
+    "max_chunk_line_bytes": "longest chunk-size line with extensions, then 400",
+    "max_trailer_bytes": "largest chunked trailer section, then 431",
+    "max_pipelined_requests": "requests parsed ahead of the response in flight",
+    "header_timeout_seconds": "seconds from a head's first byte to its end, then 408",
+    "body_timeout_seconds": "seconds of silence inside a request body, then 408",
+    "keepalive_timeout_seconds": "seconds an idle keep-alive connection is kept",
+    "body_spool_bytes": "request bodies beyond this go to a temporary file",
+}
+
+
+def _limit_parameters() -> list[list[object]]:
+    defaults = Limits()
+    return [
+        [option, None, None, f"{_HELP[field]} [default: {getattr(defaults, field)}]"]
+        for option, field, _ in LIMIT_OPTIONS
+    ]
+
+
+class LabWebOptions(usage.Options):
+    """Options shared by the ``labweb`` command and ``twistd labweb``."""
+
+    synopsis = "[options]"
+    longdesc = (
+        "Serve a WSGI application with labweb, an HTTP/1.1 server on Twisted. "
+        "Without --app, a built-in page says how to serve your own."
+    )
+    optParameters = [  # noqa: RUF012 (usage.Options reads this class attribute)
+        [
+            "app",
+            "a",
+            None,
+            "WSGI app as module:attribute or module:factory() [default: built-in page]",
+        ],
+        ["app-dir", None, ".", "directory put first on sys.path before importing --app"],
+        *_limit_parameters(),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self["listen"] = []
+
+    def opt_listen(self, description: str) -> None:
+        """Twisted endpoint to listen on, repeatable [default: tcp:8080]."""
+        self["listen"].append(description)
+
+    opt_l = opt_listen
+
+    def postOptions(self) -> None:
+        if not self["listen"]:
+            self["listen"] = ["tcp:8080"]
+        self["limits"] = self._limits()
+        self._check_endpoints()
+
+    def _limits(self) -> Limits:
+        changes: dict[str, Any] = {}
+        for option, field, parse in LIMIT_OPTIONS:
+            if self[option] is None:
+                continue
+            try:
+                changes[field] = parse(self[option])
+                dataclasses.replace(Limits(), **{field: changes[field]})
+            except ValueError as error:
+                raise usage.UsageError(f"--{option} {self[option]!r}: {error}") from None
+        return dataclasses.replace(Limits(), **changes)
+
+    def _check_endpoints(self) -> None:
+        from twisted.internet import reactor
+        from twisted.internet.endpoints import serverFromString
+
+        for description in self["listen"]:
+            try:
+                serverFromString(reactor, description)
+            except (ValueError, TypeError, KeyError) as error:
+                raise usage.UsageError(f"--listen {description!r}: {error}") from None

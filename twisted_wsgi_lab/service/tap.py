@@ -1,0 +1,38 @@
+"""What ``twistd labweb`` loads: ``Options`` and ``makeService``.
+
+The twistd dropin names this module by string, so nothing here is imported until the
+labweb plugin is chosen.
+"""
+
+from __future__ import annotations
+
+from twisted.application.service import IService
+
+from ..protocol import HTTPFactory
+from ..wsgi import WSGIBridge
+from .app_loader import AppLoadError, load_app
+from .default_app import default_app
+from .http_service import HTTPService
+from .options import LabWebOptions
+
+Options = LabWebOptions
+
+
+def makeService(options: LabWebOptions) -> IService:
+    """Build the listening service from parsed options.
+
+    Raises:
+        SystemExit: ``--app`` names nothing usable; the one-line message says why.
+    """
+    if options["app"]:
+        try:
+            app = load_app(options["app"], options["app-dir"])
+        except AppLoadError as error:
+            raise SystemExit(f"labweb: error: {error}") from None
+        app_name = options["app"]
+    else:
+        app, app_name = default_app, "the built-in page"
+    limits = options["limits"]
+    bridge = WSGIBridge(app, body_spool_bytes=limits.body_spool_bytes)
+    factory = HTTPFactory(bridge, limits=limits)
+    return HTTPService(factory, options["listen"], app_name=app_name)
