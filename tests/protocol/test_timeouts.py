@@ -1,0 +1,62 @@
+"""Every timeout, driven by a Clock."""
+
+from __future__ import annotations
+
+from protocol_support import EchoPathHandler, HeldHandler
+
+from twisted_wsgi_lab.testing import parse_responses
+
+
+def test_silent_client_gets_408_after_header_timeout(make, clock):
+    protocol, transport = make(EchoPathHandler(), header_timeout_seconds=10)
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n")
+    clock.advance(9)
+    assert transport.value() == b""
+    protocol.dataReceived(b"X-Slow: drip\r\n")  # trickling does not restart the clock
+    clock.advance(1.5)
+    [response] = parse_responses(transport.value())
+    assert response.status == 408
+    assert transport.disconnecting
+
+
+def test_idle_keep_alive_connection_is_closed_quietly(make, clock):
+    protocol, transport = make(EchoPathHandler(), keepalive_timeout_seconds=5)
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    answered = transport.value()
+    clock.advance(4.9)
+    assert not transport.disconnecting
+    clock.advance(0.2)
+    assert transport.disconnecting
+    assert transport.value() == answered
+
+
+def test_stalled_body_gets_408(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, body_timeout_seconds=3)
+    protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
+
+    class Sink:
+        def body_data(self, data):
+            pass
+
+        def body_end(self, trailers):
+            pass
+
+    handler.exchanges[0].receive_body(Sink())
+    protocol.dataReceived(b"12345")
+    clock.advance(2)
+    protocol.dataReceived(b"6")  # data restarts the body's idle clock
+    clock.advance(2)
+    assert transport.value() == b""
+    clock.advance(1.5)
+    [response] = parse_responses(transport.value())
+    assert response.status == 408
+    assert transport.disconnecting
+
+
+def test_no_timeout_while_the_application_is_answering(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, header_timeout_seconds=1, keepalive_timeout_seconds=1)
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    clock.advance(60)
+    assert not transport.disconnecting
