@@ -8,7 +8,7 @@ response never holds the reactor (and every other connection) for long.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from twisted.internet.interfaces import IDelayedCall, IPushProducer
 from twisted.logger import Logger
@@ -34,6 +34,7 @@ class ReactorCall:
     def __init__(self, exchange: Exchange, environ: dict[str, Any], app: WSGIApp) -> None:
         self._exchange = exchange
         self._environ = environ
+        self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
         self._start = StartResponse(self._write)
         self._result: Iterable[bytes] | None = None
@@ -137,12 +138,16 @@ class ReactorCall:
         exchange.finish()
 
     def _close_result(self) -> None:
-        """Call the iterable's close() exactly once, whatever happened before."""
+        """Call the iterable's close() exactly once, whatever happened before.
+
+        The request body (a spooled temporary file) is released here too.
+        """
         if self._closed:
             return
         self._closed = True
         if self._scheduled is not None and self._scheduled.active():
             self._scheduled.cancel()
+        self._body.close()
         close = getattr(self._result, "close", None)
         if close is not None:
             try:
