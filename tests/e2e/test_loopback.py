@@ -183,6 +183,7 @@ def test_a_streaming_response_does_not_starve_other_clients(serve):
     assert parse_responses(reply)[0].body == b"hello /small"
     assert not body.closed.is_set()  # answered between slices of the big one
     stop.set()
-    big.close()
+    big.shutdown(socket.SHUT_RDWR)  # the reader's recv() returns b"" and it ends
     reader.join(TIMEOUT)
+    big.close()
     assert body.closed.wait(TIMEOUT)
