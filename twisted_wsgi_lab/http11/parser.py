@@ -98,11 +98,14 @@ class RequestParser:
         buffer = self._buffer
         while buffer[:2] == b"\r\n":  # RFC 9112 section 2.2: ignore empty lines first
             del buffer[:2]
+            self._scanned = 0  # offsets moved: a bare LF after the CRLF is not yet seen
         end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
         if end < 0:
             self._check_partial_head()
             self._scanned = len(buffer)
             return None
+        if buffer.find(b"\r\n") > self._limits.max_request_line_bytes:
+            raise ProtocolError("request line too long", status=414)  # as if fed bytewise
         if end + 4 > self._limits.max_head_bytes:
             raise ProtocolError("request head too large", status=431)
         block = bytes(buffer[:end])
@@ -127,7 +130,8 @@ class RequestParser:
             newline = buffer.find(b"\n", newline + 1)
         limits = self._limits
         line_end = buffer.find(b"\r\n")
-        if line_end < 0 and len(buffer) > limits.max_request_line_bytes:
+        line_bytes = len(buffer) - buffer.endswith(b"\r")  # the CR may begin the CRLF
+        if line_end < 0 and line_bytes > limits.max_request_line_bytes:
             raise ProtocolError("request line too long", status=414)
         if len(buffer) > limits.max_head_bytes:
             raise ProtocolError("request head too large", status=431)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from twisted.application.service import Service
@@ -10,6 +11,7 @@ from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
 
 from ..protocol import HTTPFactory
 
@@ -19,10 +21,18 @@ log = Logger()
 class HTTPService(Service):
     """Listen on every endpoint; stop listening when stopped."""
 
-    def __init__(self, factory: HTTPFactory, endpoints: list[str], *, app_name: str) -> None:
+    def __init__(
+        self,
+        factory: HTTPFactory,
+        endpoints: list[str],
+        *,
+        app_name: str,
+        threadpool: ThreadPool | None = None,
+    ) -> None:
         self.factory = factory
         self.endpoints = endpoints
         self.app_name = app_name
+        self.threadpool = threadpool
         self.ports: list[IListeningPort] = []
 
     def privilegedStartService(self) -> None:
@@ -57,6 +67,8 @@ class HTTPService(Service):
     def startService(self) -> None:
         if not self.ports:
             self.privilegedStartService()
+        if self.threadpool is not None:
+            self.threadpool.start()
         super().startService()
 
     def stopService(self) -> Deferred[Any] | None:
@@ -64,12 +76,33 @@ class HTTPService(Service):
         super().stopService()
         stopping = self._stop_ports()
         stopping.addCallback(lambda _: self._drain())
+        stopping.addCallback(lambda _: self._stop_threadpool())
         return stopping
 
     def _stop_ports(self) -> Deferred[Any]:
         ports, self.ports = self.ports, []
         stopping = [port.stopListening() for port in ports]
         return DeferredList([d for d in stopping if d is not None])
+
+    def _stop_threadpool(self) -> Deferred[None]:
+        """Join the pool's threads from a thread of their own, never the reactor's.
+
+        A pool thread may be waiting for the reactor to take its last bytes; joining
+        it from the reactor thread would deadlock (Twisted issue 10124).
+        """
+        stopped: Deferred[None] = Deferred()
+        pool = self.threadpool
+        if pool is None or not pool.started:
+            stopped.callback(None)
+            return stopped
+        from twisted.internet import reactor
+
+        def join() -> None:
+            pool.stop()
+            reactor.callFromThread(stopped.callback, None)  # type: ignore[attr-defined]
+
+        threading.Thread(target=join, name="labweb-pool-stop", daemon=True).start()
+        return stopped
 
     def _drain(self) -> Deferred[None]:
         """Fire once every connection is gone, or at the shutdown timeout."""

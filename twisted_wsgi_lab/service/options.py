@@ -82,6 +82,9 @@ class LabWebOptions(usage.Options):
             "WSGI app as module:attribute or module:factory() [default: built-in page]",
         ],
         ["app-dir", None, ".", "directory put first on sys.path before importing --app"],
+        ["mode", "m", "reactor", "reactor: call the app in the reactor thread; threads: in a pool"],
+        ["threads", "t", "8", "threads in the pool with --mode threads"],
+        ["script-name", None, "", "URL prefix the app is mounted under (SCRIPT_NAME)"],
         *_limit_parameters(),
     ]
 
@@ -99,7 +102,23 @@ class LabWebOptions(usage.Options):
         if not self["listen"]:
             self["listen"] = ["tcp:8080"]
         self["limits"] = self._limits()
+        self._check_mode()
         self._check_endpoints()
+
+    def _check_mode(self) -> None:
+        if self["mode"] not in ("reactor", "threads"):
+            raise usage.UsageError(f"--mode {self['mode']!r}: choose reactor or threads")
+        try:
+            self["threads"] = int(self["threads"])
+        except ValueError:
+            raise usage.UsageError(f"--threads {self['threads']!r}: not a number") from None
+        if self["threads"] < 1:
+            raise usage.UsageError(f"--threads {self['threads']}: need at least 1")
+        prefix = self["script-name"]
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise usage.UsageError(
+                f"--script-name {prefix!r}: start with '/' and do not end with one, e.g. /app"
+            )
 
     def _limits(self) -> Limits:
         changes: dict[str, Any] = {}

@@ -7,6 +7,7 @@ labweb plugin is chosen.
 from __future__ import annotations
 
 from twisted.application.service import IService
+from twisted.python.threadpool import ThreadPool
 
 from ..protocol import HTTPFactory
 from ..wsgi import WSGIBridge
@@ -33,6 +34,16 @@ def makeService(options: LabWebOptions) -> IService:
     else:
         app, app_name = default_app, "the built-in page"
     limits = options["limits"]
-    bridge = WSGIBridge(app, body_spool_bytes=limits.body_spool_bytes)
+    pool = None
+    if options["mode"] == "threads":
+        count = options["threads"]
+        pool = ThreadPool(minthreads=count, maxthreads=count, name="labweb-wsgi")
+        app_name += f" in {count} threads"
+    bridge = WSGIBridge(
+        app,
+        script_name=options["script-name"],
+        body_spool_bytes=limits.body_spool_bytes,
+        threadpool=pool,
+    )
     factory = HTTPFactory(bridge, limits=limits)
-    return HTTPService(factory, options["listen"], app_name=app_name)
+    return HTTPService(factory, options["listen"], app_name=app_name, threadpool=pool)

@@ -47,8 +47,9 @@ def build_environ(
     become ``HTTP_X_FOO``, letting a client pose as a header a proxy set.
     """
     head = exchange.head
-    path = head.path
-    path_info = (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1")
+    path_info = decoded_path(head.path)
+    if script_name:
+        path_info = path_info[len(script_name) :]  # the bridge checked the prefix
     scheme = "https" if exchange.is_secure else "http"
     server_name, server_port = _server_name_port(exchange, scheme)
     client = exchange.client_address
@@ -75,6 +76,17 @@ def build_environ(
         environ["CONTENT_LENGTH"] = str(body_length)
     _add_headers(environ, head.headers, head.authority)
     return environ
+
+
+def decoded_path(path: bytes) -> str:
+    """The percent-decoded path as latin-1 text, the form PEP 3333 gives PATH_INFO."""
+    return (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1")
+
+
+def under_prefix(path: bytes, script_name: str) -> bool:
+    """True when ``path`` is ``script_name`` itself or lies below it."""
+    decoded = decoded_path(path)
+    return decoded == script_name or decoded.startswith(script_name + "/")
 
 
 def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> None:

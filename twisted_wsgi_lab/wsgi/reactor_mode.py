@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from ..exchange import Exchange
+from .failure_response import answer_failure
 from .start_response import StartResponse
 
 log = Logger()
@@ -24,7 +25,6 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PUMP_BYTES = 256 * 1024
 PUMP_ITEMS = 64
 _END = object()
-_ERROR_BODY = b"500 Internal Server Error\n"
 
 
 @implementer(IPushProducer)
@@ -123,19 +123,7 @@ class ReactorCall:
         log.failure("WSGI application failed on {request}", request=self._exchange.request_line)
         self._exchange.unregisterProducer()
         self._close_result()
-        exchange = self._exchange
-        if exchange.disconnected:
-            return
-        if exchange.response_started:
-            exchange.abort()
-            return
-        headers = [
-            (b"Content-Type", b"text/plain; charset=utf-8"),
-            (b"Content-Length", b"%d" % len(_ERROR_BODY)),
-        ]
-        exchange.start_response(500, b"Internal Server Error", headers)
-        exchange.write(_ERROR_BODY)
-        exchange.finish()
+        answer_failure(self._exchange)
 
     def _close_result(self) -> None:
         """Call the iterable's close() exactly once, whatever happened before.

@@ -1,0 +1,188 @@
+"""Thread mode: the application runs in a thread pool; the transport stays in the reactor.
+
+The pool thread calls the app and iterates its response. Each piece is handed to the
+reactor with ``callFromThread``; the thread then waits while the client is slow (the
+exchange paused us) or while more than ``MAX_IN_FLIGHT_BYTES`` are on their way, so a
+slow client blocks the app's thread and the server never buffers without bound. A
+client that goes away wakes the thread at once: nothing ever waits on the reactor from
+a thread in a way that shutdown could deadlock (Twisted issue 10124).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from twisted.internet.interfaces import IPushProducer
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from ..exchange import Exchange
+from .failure_response import answer_failure
+from .reactor_mode import WSGIApp
+from .start_response import StartResponse
+from .streaming_input import StreamingInput
+
+log = Logger()
+
+MAX_IN_FLIGHT_BYTES = 512 * 1024
+
+Head = tuple[int, bytes, list[tuple[bytes, bytes]]]
+
+
+class _ClientGoneError(Exception):
+    """Raised in the app's thread when there is no one left to send to."""
+
+
+@implementer(IPushProducer)
+class ThreadCall:
+    """One call of a WSGI application in a pool thread."""
+
+    def __init__(
+        self, exchange: Exchange, environ: dict[str, Any], app: WSGIApp, reactor: Any
+    ) -> None:
+        self._exchange = exchange
+        self._environ = environ
+        self._input: StreamingInput = environ["wsgi.input"]
+        self._app = app
+        self._reactor = reactor
+        self._start = StartResponse(self._write)
+        self._writable = threading.Condition()
+        self._paused = False
+        self._gone = False
+        self._in_flight = 0
+        self._single_item = False
+
+    # -- reactor thread -----------------------------------------------------------------
+
+    def run(self, pool: Any) -> None:
+        """Register for backpressure and start the application in ``pool``."""
+        self._exchange.registerProducer(self, True)
+        self._exchange.on_disconnect(self._client_gone)
+        pool.callInThread(self._call_app)
+
+    def pauseProducing(self) -> None:
+        with self._writable:
+            self._paused = True
+
+    def resumeProducing(self) -> None:
+        with self._writable:
+            self._paused = False
+            self._writable.notify_all()
+
+    def stopProducing(self) -> None:
+        self._client_gone()
+
+    def _client_gone(self) -> None:
+        with self._writable:
+            self._gone = True
+            self._writable.notify_all()
+        self._input.abort()
+
+    def _deliver(self, head: Head | None, data: bytes, finish: bool) -> None:
+        """In the reactor: put what the app thread produced on the wire."""
+        exchange = self._exchange
+        try:
+            if exchange.disconnected:
+                return
+            if head is not None:
+                exchange.start_response(*head)
+            if data:
+                exchange.write(data)
+            if finish:
+                exchange.unregisterProducer()
+                exchange.finish()
+        except Exception:
+            log.failure("WSGI response refused on {request}", request=exchange.request_line)
+            self._client_gone()  # stop the app thread; it must not send more
+            answer_failure(exchange)
+        finally:
+            with self._writable:
+                self._in_flight -= len(data)
+                self._writable.notify_all()
+
+    def _failed(self, failure: Failure) -> None:
+        log.failure(
+            "WSGI application failed on {request}",
+            failure=failure,
+            request=self._exchange.request_line,
+        )
+        self._exchange.unregisterProducer()
+        answer_failure(self._exchange)
+
+    # -- the pool thread ----------------------------------------------------------------
+
+    def _call_app(self) -> None:
+        try:
+            result = self._app(self._environ, self._start)
+            try:
+                self._send_all(result)
+            finally:
+                self._close(result)
+        except _ClientGoneError:
+            pass
+        except Exception:
+            if not self._gone:
+                self._reactor.callFromThread(self._failed, Failure())
+
+    def _send_all(self, result: Iterable[bytes]) -> None:
+        if type(result) in (list, tuple) and len(result) == 1:  # type: ignore[arg-type]
+            self._single_item = True
+            [chunk] = result
+            if type(chunk) is not bytes:
+                raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
+            self._send(chunk, finish=True)  # head, body and end in one hop
+            return
+        for chunk in result:
+            if type(chunk) is not bytes:
+                raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
+            if chunk:
+                self._send(chunk)
+        self._send(b"", finish=True)
+
+    def _write(self, data: bytes) -> None:
+        """PEP 3333's write(): blocks this thread while the client is slow."""
+        if self._start.status is None:
+            raise AssertionError("write() called before start_response()")
+        if type(data) is not bytes:
+            raise TypeError(f"write() takes bytes, not {type(data).__name__}")
+        self._single_item = False
+        if data:
+            self._send(data)
+
+    def _send(self, data: bytes, *, finish: bool = False) -> None:
+        with self._writable:
+            while not self._gone and (self._paused or self._in_flight > MAX_IN_FLIGHT_BYTES):
+                self._writable.wait()
+            if self._gone:
+                raise _ClientGoneError()
+            self._in_flight += len(data)
+        head = None if self._start.head_sent else self._head(len(data), finish)
+        self._reactor.callFromThread(self._deliver, head, data, finish)
+
+    def _head(self, length: int, finish: bool) -> Head:
+        start = self._start
+        if start.status is None:
+            raise AssertionError("the application returned without calling start_response()")
+        headers = start.headers
+        known = finish or self._single_item
+        if known and not any(name.lower() == b"content-length" for name, _ in headers):
+            headers = [*headers, (b"Content-Length", b"%d" % length)]
+        start.head_sent = True
+        return start.status[0], start.status[1], headers
+
+    def _close(self, result: Iterable[bytes]) -> None:
+        close = getattr(result, "close", None)
+        if close is None:
+            return
+        try:
+            close()
+        except Exception:
+            self._reactor.callFromThread(
+                log.failure,
+                "close() of the WSGI iterable failed on {request}",
+                failure=Failure(),
+                request=self._exchange.request_line,
+            )
