@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from twisted.internet import reactor
 from twisted.internet.threads import blockingCallFromThread
+from twisted.python.threadpool import ThreadPool
 
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.protocol import HTTPFactory
@@ -37,14 +38,24 @@ def in_reactor(running_reactor: Any) -> Callable[..., Any]:
     return call
 
 
+@pytest.fixture(params=["reactor", "threads"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each end-to-end test runs once per WSGI serving mode."""
+    return str(request.param)
+
+
 @pytest.fixture
-def serve(in_reactor: Callable[..., Any]) -> Iterator[Callable[..., int]]:
+def serve(in_reactor: Callable[..., Any], mode: str) -> Iterator[Callable[..., int]]:
     """serve(app, **limits) -> port of labweb listening on 127.0.0.1 for this test."""
     ports = []
+    pool = ThreadPool(minthreads=4, maxthreads=4, name="e2e") if mode == "threads" else None
+    if pool is not None:
+        pool.start()
 
-    def start(app: Any, **limits: Any) -> int:
+    def start(app: Any, *, script_name: str = "", **limits: Any) -> int:
         def listen() -> Any:
-            factory = HTTPFactory(WSGIBridge(app), limits=Limits(**limits))
+            bridge = WSGIBridge(app, script_name=script_name, threadpool=pool)
+            factory = HTTPFactory(bridge, limits=Limits(**limits))
             return reactor.listenTCP(0, factory, interface="127.0.0.1")
 
         port = in_reactor(listen)
@@ -54,3 +65,5 @@ def serve(in_reactor: Callable[..., Any]) -> Iterator[Callable[..., int]]:
     yield start
     for port in ports:
         in_reactor(port.stopListening)
+    if pool is not None:
+        pool.stop()

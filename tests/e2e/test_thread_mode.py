@@ -1,0 +1,127 @@
+"""What only thread mode does: a streaming wsgi.input, and blocking apps side by side."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from wsgiref.validate import validator
+
+import pytest
+
+from twisted_wsgi_lab.testing import parse_responses
+
+TIMEOUT = 10
+
+
+@pytest.fixture
+def mode() -> str:
+    return "threads"
+
+
+def read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_the_app_reads_the_first_bytes_before_the_last_have_arrived(serve):
+    first_part_read = threading.Event()
+
+    def app(environ, start_response):
+        stream = environ["wsgi.input"]
+        head = stream.read(5)
+        first_part_read.set()
+        rest = stream.read(5)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [head + b"|" + rest]
+
+    port = serve(validator(app))
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello"
+        )
+        assert first_part_read.wait(TIMEOUT)
+        sock.sendall(b"world")
+        [response] = parse_responses(read_all(sock))
+    assert response.body == b"hello|world"
+
+
+def test_a_chunked_upload_streams_without_content_length(serve):
+    def app(environ, start_response):
+        assert "CONTENT_LENGTH" not in environ and environ["wsgi.input_terminated"]
+        lines = list(environ["wsgi.input"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"%d lines" % len(lines)]
+
+    port = serve(validator(app))
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+            b"\r\n6\r\none\ntw\r\n5\r\no\nthr\r\n3\r\nee\n\r\n0\r\n\r\n"
+        )
+        [response] = parse_responses(read_all(sock))
+    assert response.body == b"3 lines"
+
+
+def test_a_blocked_app_thread_does_not_hold_other_connections(serve):
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/block":
+            release.wait(TIMEOUT)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+    port = serve(validator(app))
+    blocked = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    blocked.sendall(b"GET /block HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as other:
+        other.sendall(b"GET /free HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        assert parse_responses(read_all(other))[0].body == b"/free"
+    release.set()
+    assert parse_responses(read_all(blocked))[0].body == b"/block"
+    blocked.close()
+
+
+def test_client_gone_during_a_read_raises_in_the_app_and_closes(serve):
+    outcome: list[str] = []
+    done = threading.Event()
+
+    class Body:
+        def __init__(self, stream):
+            self.stream = stream
+
+        def __iter__(self):
+            try:
+                self.stream.read(100)
+            except OSError:
+                outcome.append("read raised")
+                raise
+            yield b"never"
+
+        def close(self):
+            outcome.append("closed")
+            done.set()
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Body(environ["wsgi.input"])
+
+    port = serve(validator(app))
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly some")
+    sock.close()
+    assert done.wait(TIMEOUT)
+    assert outcome == ["read raised", "closed"]
+
+
+def test_environ_says_multithread(serve):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [repr(environ["wsgi.multithread"]).encode()]
+
+    port = serve(validator(app))
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        assert parse_responses(read_all(sock))[0].body == b"True"
