@@ -106,6 +106,9 @@ class HTTPProtocol(Protocol):
         if not self._closing:
             self._closing = True
             self._cancel_timer()
+            # A producer still registered when the buffer drains would be resumed
+            # instead of the connection closed (FileDescriptor.doWrite): unregister.
+            self.transport.unregisterProducer()  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
 
     def close_when_idle(self) -> None:

@@ -158,7 +158,7 @@ class RequestParser:
         if end < 0:
             if b"\n" in buffer[: limit + 2]:
                 raise ProtocolError("bare LF in chunk-size line")
-            if len(buffer) > limit:
+            if len(buffer) >= limit + 2:  # the window searched for CRLF is full
                 raise ProtocolError("chunk-size line too long")
             return None
         room = self._limits.max_body_bytes - self._body_total
@@ -195,7 +195,7 @@ class RequestParser:
         if end < 0:
             if buffer[:1] == b"\r" and len(buffer) >= 2:
                 raise ProtocolError("bare CR after last chunk")
-            if len(buffer) > limit:
+            if len(buffer) >= limit + 4:  # the window searched for CRLFCRLF is full
                 raise ProtocolError("trailer section too large", status=431)
             return None
         block = bytes(buffer[:end])

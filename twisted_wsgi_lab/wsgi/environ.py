@@ -9,6 +9,7 @@ from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.logger import Logger
 
 from ..exchange import Exchange
+from .response_body import FileWrapper
 
 log = Logger()
 
@@ -71,6 +72,7 @@ def build_environ(
         "wsgi.multithread": multithread,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        "wsgi.file_wrapper": FileWrapper,
     }
     if body_length is not None:
         environ["CONTENT_LENGTH"] = str(body_length)

@@ -16,6 +16,7 @@ from zope.interface import implementer
 
 from ..exchange import Exchange
 from .failure_response import answer_failure
+from .response_body import known_length
 from .start_response import StartResponse
 
 log = Logger()
@@ -39,7 +40,7 @@ class ReactorCall:
         self._start = StartResponse(self._write)
         self._result: Iterable[bytes] | None = None
         self._iterator: Iterator[bytes] | None = None
-        self._single_item = False  # a one-item list: its length is the Content-Length
+        self._length: int | None = None  # known before sending: becomes Content-Length
         self._paused = False
         self._done = False
         self._closed = False
@@ -55,7 +56,7 @@ class ReactorCall:
         except Exception:
             self._fail()
             return
-        self._single_item = type(result) in (list, tuple) and len(result) == 1  # type: ignore[arg-type]
+        self._length = known_length(result)
         self._exchange.registerProducer(self, True)
         self._pump()
 
@@ -88,13 +89,12 @@ class ReactorCall:
             raise AssertionError("write() called before start_response()")
         if type(data) is not bytes:
             raise TypeError(f"write() takes bytes, not {type(data).__name__}")
-        self._single_item = False
         if data:
             self._send(data)
 
     def _send(self, chunk: bytes) -> None:
         if not self._start.head_sent:
-            self._send_head(len(chunk) if self._single_item else None)
+            self._send_head(self._length)
         self._exchange.write(chunk)
 
     def _send_head(self, known_length: int | None) -> None:

@@ -22,6 +22,7 @@ from zope.interface import implementer
 from ..exchange import Exchange
 from .failure_response import answer_failure
 from .reactor_mode import WSGIApp
+from .response_body import known_length
 from .start_response import StartResponse
 from .streaming_input import StreamingInput
 
@@ -53,7 +54,7 @@ class ThreadCall:
         self._paused = False
         self._gone = False
         self._in_flight = 0
-        self._single_item = False
+        self._length: int | None = None  # known before sending: becomes Content-Length
 
     # -- reactor thread -----------------------------------------------------------------
 
@@ -128,8 +129,8 @@ class ThreadCall:
                 self._reactor.callFromThread(self._failed, Failure())
 
     def _send_all(self, result: Iterable[bytes]) -> None:
+        self._length = known_length(result)
         if type(result) in (list, tuple) and len(result) == 1:  # type: ignore[arg-type]
-            self._single_item = True
             [chunk] = result
             if type(chunk) is not bytes:
                 raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
@@ -148,7 +149,6 @@ class ThreadCall:
             raise AssertionError("write() called before start_response()")
         if type(data) is not bytes:
             raise TypeError(f"write() takes bytes, not {type(data).__name__}")
-        self._single_item = False
         if data:
             self._send(data)
 
@@ -159,16 +159,16 @@ class ThreadCall:
             if self._gone:
                 raise _ClientGoneError()
             self._in_flight += len(data)
-        head = None if self._start.head_sent else self._head(len(data), finish)
+        head = None if self._start.head_sent else self._head(finish)
         self._reactor.callFromThread(self._deliver, head, data, finish)
 
-    def _head(self, length: int, finish: bool) -> Head:
+    def _head(self, finish: bool) -> Head:
         start = self._start
         if start.status is None:
             raise AssertionError("the application returned without calling start_response()")
         headers = start.headers
-        known = finish or self._single_item
-        if known and not any(name.lower() == b"content-length" for name, _ in headers):
+        length = 0 if finish and self._length is None else self._length
+        if length is not None and not any(name.lower() == b"content-length" for name, _ in headers):
             headers = [*headers, (b"Content-Length", b"%d" % length)]
         start.head_sent = True
         return start.status[0], start.status[1], headers
