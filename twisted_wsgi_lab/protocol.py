@@ -64,6 +64,12 @@ class HTTPProtocol(Protocol):
         self.writes_paused = False
         self._timer: IDelayedCall | None = None
         self._timer_kind: str | None = None
+        self._deadline = 0.0
+        self._timeouts = {
+            "keepalive": self._limits.keepalive_timeout_seconds,
+            "header": self._limits.header_timeout_seconds,
+            "body": self._limits.body_timeout_seconds,
+        }
         self._last_response = False  # set when shutting down: close after this response
 
     # -- connection life ------------------------------------------------------------
@@ -283,29 +289,38 @@ class HTTPProtocol(Protocol):
             self._arm(kind)
 
     def _arm(self, kind: str | None) -> None:
+        """Set the deadline for ``kind``; the timer itself is moved only when it must.
+
+        Rescheduling a reactor timer on every request costs; instead a timer that
+        fires before the current deadline re-arms itself for the time left.
+        """
         self._timer_kind = kind
         if kind is None:
             return  # a pending call finds kind None and does nothing
-        seconds = {
-            "keepalive": self._limits.keepalive_timeout_seconds,
-            "header": self._limits.header_timeout_seconds,
-            "body": self._limits.body_timeout_seconds,
-        }[kind]
+        seconds = self._timeouts[kind]
+        clock = self.factory.clock
+        self._deadline = clock.seconds() + seconds
         timer = self._timer
-        if timer is not None and timer.active():
+        if timer is None:
+            self._timer = clock.callLater(seconds, self._timed_out)
+        elif timer.getTime() > self._deadline:
             timer.reset(seconds)
-        else:
-            self._timer = self.factory.clock.callLater(seconds, self._timed_out)
 
     def _cancel_timer(self) -> None:
         self._timer_kind = None
-        if self._timer is not None and self._timer.active():
+        if self._timer is not None:
             self._timer.cancel()
         self._timer = None
 
     def _timed_out(self) -> None:
-        kind = self._timer_kind
         self._timer = None
+        kind = self._timer_kind
+        if kind is None:
+            return
+        left = self._deadline - self.factory.clock.seconds()
+        if left > 0:
+            self._timer = self.factory.clock.callLater(left, self._timed_out)
+            return
         self._timer_kind = None
         if kind == "keepalive":
             self.close()

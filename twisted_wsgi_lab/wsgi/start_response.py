@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
-
-_STATUS = re.compile(r"([1-5][0-9][0-9]) (.*)", re.DOTALL)
 
 
 class StartResponse:
@@ -55,10 +52,10 @@ def parse_status(status: Any) -> tuple[int, bytes]:
     """
     if type(status) is not str:
         raise TypeError(f"status must be str, not {type(status).__name__}")
-    match = _STATUS.fullmatch(status)
-    if match is None:
+    code = status[:3]
+    if status[3:4] != " " or not ("100" <= code <= "599" and code.isdigit()):
         raise ValueError(f"status must look like '200 OK', got {status!r}")
-    return int(match.group(1)), match.group(2).encode("latin-1")
+    return int(code), status[4:].encode("latin-1")
 
 
 def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
@@ -66,15 +63,13 @@ def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
 
     Raises:
         TypeError: not a list of 2-tuples of str.
+        UnicodeEncodeError: a name or value outside latin-1.
     """
     if type(headers) is not list:
         raise TypeError(f"response headers must be a list, not {type(headers).__name__}")
-    encoded = []
     for item in headers:
         if type(item) is not tuple or len(item) != 2:
             raise TypeError(f"each response header must be a (name, value) tuple: {item!r}")
-        name, value = item
-        if type(name) is not str or type(value) is not str:
+        if type(item[0]) is not str or type(item[1]) is not str:
             raise TypeError(f"header names and values must be str: {item!r}")
-        encoded.append((name.encode("latin-1"), value.encode("latin-1")))
-    return encoded
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
