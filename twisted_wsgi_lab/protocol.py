@@ -65,6 +65,7 @@ class HTTPProtocol(Protocol):
         self._timer: IDelayedCall | None = None
         self._timer_kind: str | None = None
         self._deadline = 0.0
+        self._request_started = 0.0
         self._timeouts = {
             "keepalive": self._limits.keepalive_timeout_seconds,
             "header": self._limits.header_timeout_seconds,
@@ -82,6 +83,11 @@ class HTTPProtocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self._closing or self._failed is not None:
             return
+        if self._limits.request_timeout_seconds is not None and self._timer_kind not in (
+            "header",
+            "body",
+        ):
+            self._request_started = self.factory.clock.seconds()  # a new request begins
         self._parser.receive_data(data)
         if self._timer_kind == "body":
             self._arm("body")  # the body timeout counts silence, so data restarts it
@@ -300,6 +306,9 @@ class HTTPProtocol(Protocol):
         seconds = self._timeouts[kind]
         clock = self.factory.clock
         self._deadline = clock.seconds() + seconds
+        whole = self._limits.request_timeout_seconds
+        if whole is not None and kind != "keepalive":  # the whole-request deadline
+            self._deadline = min(self._deadline, self._request_started + whole)
         timer = self._timer
         if timer is None:
             self._timer = clock.callLater(seconds, self._timed_out)
@@ -357,4 +366,21 @@ class HTTPFactory(Factory[HTTPProtocol]):
         self.connections: set[HTTPProtocol] = set()
 
     def buildProtocol(self, addr: IAddress | None) -> HTTPProtocol:
+        limit = self.limits.max_connections
+        if limit is not None and len(self.connections) >= limit:
+            return _OverloadedProtocol(self)
         return HTTPProtocol(self)
+
+
+class _OverloadedProtocol(HTTPProtocol):
+    """Answers 503 at once and closes: the server holds ``max_connections`` already."""
+
+    def connectionMade(self) -> None:
+        log.info("refusing a connection: {n} open already", n=len(self.factory.connections))
+        self.transport.registerProducer(self, True)  # type: ignore[union-attr]
+        error = ProtocolError("too many connections, try again later", status=503)
+        self._failed = error
+        self._send_error(error)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._cancel_timer()

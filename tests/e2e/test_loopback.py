@@ -158,7 +158,7 @@ def test_slow_reader_pauses_the_iterable_and_a_gone_one_closes_it(serve):
 
 
 def test_a_streaming_response_does_not_starve_other_clients(serve):
-    body = Counting(blocks=40000, size=16384)  # 625 MiB, read as fast as loopback allows
+    body = Counting(blocks=10**9, size=16384)  # endless while read as fast as loopback allows
 
     def app(environ, start_response):
         if environ["PATH_INFO"] == "/big":
@@ -180,8 +180,8 @@ def test_a_streaming_response_does_not_starve_other_clients(serve):
     while body.produced < 100:
         time.sleep(0.01)
     reply = raw_exchange(port, b"GET /small HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    # Answered at all: the endless response is served in slices with others between.
     assert parse_responses(reply)[0].body == b"hello /small"
-    assert not body.closed.is_set()  # answered between slices of the big one
     stop.set()
     big.shutdown(socket.SHUT_RDWR)  # the reader's recv() returns b"" and it ends
     reader.join(TIMEOUT)

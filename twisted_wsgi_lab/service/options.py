@@ -40,6 +40,9 @@ LIMIT_OPTIONS: list[tuple[str, str, Callable[[str], float]]] = [
     ("header-timeout", "header_timeout_seconds", parse_seconds),
     ("body-timeout", "body_timeout_seconds", parse_seconds),
     ("keepalive-timeout", "keepalive_timeout_seconds", parse_seconds),
+    ("request-timeout", "request_timeout_seconds", parse_seconds),
+    ("max-connections", "max_connections", int),
+    ("shutdown-timeout", "shutdown_timeout_seconds", parse_seconds),
     ("body-spool", "body_spool_bytes", parse_size),
 ]
 
@@ -54,14 +57,21 @@ _HELP = {
     "header_timeout_seconds": "seconds from a head's first byte to its end, then 408",
     "body_timeout_seconds": "seconds of silence inside a request body, then 408",
     "keepalive_timeout_seconds": "seconds an idle keep-alive connection is kept",
+    "request_timeout_seconds": "seconds for a whole request, head to last body byte, then 408",
+    "max_connections": "open connections at most; beyond it new ones get 503",
+    "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM",
     "body_spool_bytes": "request bodies beyond this go to a temporary file",
 }
+
+
+def _shown(default: object) -> str:
+    return "off" if default is None else str(default)
 
 
 def _limit_parameters() -> list[list[object]]:
     defaults = Limits()
     return [
-        [option, None, None, f"{_HELP[field]} [default: {getattr(defaults, field)}]"]
+        [option, None, None, f"{_HELP[field]} [default: {_shown(getattr(defaults, field))}]"]
         for option, field, _ in LIMIT_OPTIONS
     ]
 
@@ -139,5 +149,5 @@ class LabWebOptions(usage.Options):
         for description in self["listen"]:
             try:
                 serverFromString(reactor, description)
-            except (ValueError, TypeError, KeyError) as error:
+            except (ValueError, TypeError, KeyError, OSError) as error:
                 raise usage.UsageError(f"--listen {description!r}: {error}") from None

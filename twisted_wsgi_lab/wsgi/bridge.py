@@ -20,7 +20,7 @@ from ..exchange import Exchange
 from ..http11.limits import Limits
 from ..interfaces import IRequestHandler
 from .environ import build_environ, under_prefix
-from .failure_response import answer_not_found
+from .failure_response import answer_not_found, answer_server_options
 from .reactor_mode import ReactorCall, WSGIApp
 from .request_body import SpooledBody
 from .streaming_input import StreamingInput
@@ -59,6 +59,9 @@ class WSGIBridge:
 
     def handle(self, exchange: Exchange) -> None:
         """Start the application for one request, in the bridge's mode."""
+        if exchange.head.path == b"*":
+            answer_server_options(exchange)  # OPTIONS *: about the server, not a resource
+            return
         if self.script_name and not under_prefix(exchange.head.path, self.script_name):
             answer_not_found(exchange)  # outside the mount point: not the app's to see
             return

@@ -1,4 +1,4 @@
-"""Answers the bridge gives itself: 500 when the app fails, 404 outside the mount."""
+"""Answers the bridge gives itself: 500 when the app fails, 404 outside the mount, OPTIONS *."""
 
 from __future__ import annotations
 
@@ -36,4 +36,10 @@ def answer_not_found(exchange: Exchange) -> None:
     headers = [(b"Content-Type", b"text/plain; charset=utf-8"), (b"Content-Length", b"14")]
     exchange.start_response(404, b"Not Found", headers)
     exchange.write(_NOT_FOUND)
+    exchange.finish()
+
+
+def answer_server_options(exchange: Exchange) -> None:
+    """``OPTIONS *`` asks about the server itself (RFC 9110 section 9.3.7): 200, no body."""
+    exchange.start_response(200, b"OK", [(b"Content-Length", b"0")])
     exchange.finish()

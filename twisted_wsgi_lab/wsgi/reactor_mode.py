@@ -147,6 +147,8 @@ class ReactorCall:
                 )
 
     def _client_gone(self) -> None:
+        if not self._done:
+            log.info("client went away during {request}", request=self._exchange.request_line)
         self._done = True
         self._close_result()
 

@@ -77,6 +77,8 @@ class ThreadCall:
         self._client_gone()
 
     def _client_gone(self) -> None:
+        if not self._gone and not self._exchange.finished:
+            log.info("client went away during {request}", request=self._exchange.request_line)
         with self._writable:
             self._gone = True
             self._writable.notify_all()
