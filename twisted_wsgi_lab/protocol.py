@@ -83,9 +83,10 @@ class HTTPProtocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self._closing or self._failed is not None:
             return
-        if self._limits.request_timeout_seconds is not None and self._timer_kind not in (
-            "header",
-            "body",
+        if (
+            self._limits.request_timeout_seconds is not None
+            and self._receiving is None
+            and not self._parser.buffered_bytes
         ):
             self._request_started = self.factory.clock.seconds()  # a new request begins
         self._parser.receive_data(data)
@@ -189,6 +190,7 @@ class HTTPProtocol(Protocol):
         """From an exchange: its hosted code takes body data again."""
         if exchange is self._receiving or exchange.body_complete:
             self._unblock("body")
+            self._update_timer()  # a body now awaited is timed even if no byte comes
 
     def _protocol_error(self, error: ProtocolError) -> None:
         """Answer ``error`` after the complete requests before it, then close."""

@@ -60,3 +60,44 @@ def test_no_timeout_while_the_application_is_answering(make, clock):
     protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     clock.advance(60)
     assert not transport.disconnecting
+
+
+def test_whole_request_deadline_stops_a_body_that_keeps_dripping(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, request_timeout_seconds=5, body_timeout_seconds=3)
+    protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
+
+    class Sink:
+        def body_data(self, data):
+            pass
+
+        def body_end(self, trailers):
+            pass
+
+    handler.exchanges[0].receive_body(Sink())
+    for _ in range(4):  # each drip is within the idle timeout, the sum is not
+        clock.advance(1.2)
+        protocol.dataReceived(b"x")
+    assert transport.value() == b""
+    clock.advance(1.2)
+    [response] = parse_responses(transport.value())
+    assert response.status == 408
+    assert transport.disconnecting
+
+
+def test_body_that_never_starts_gets_408(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, body_timeout_seconds=3)
+    protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
+
+    class Sink:
+        def body_data(self, data):
+            pass
+
+        def body_end(self, trailers):
+            pass
+
+    handler.exchanges[0].receive_body(Sink())
+    clock.advance(3.5)
+    [response] = parse_responses(transport.value())
+    assert response.status == 408
