@@ -118,9 +118,14 @@ def test_http_1_0_and_1_1_are_accepted(version: tuple[int, int]) -> None:
     assert head_of(request(line, b"Host: a")).version == version
 
 
-@pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/3.0", b"HTTP/0.9", b"HTTP/10.1"])
+@pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/3.0", b"HTTP/0.9"])
 def test_another_major_version_is_refused_with_505(version: bytes) -> None:
     assert refusal(request(b"GET / " + version, b"Host: a")) == 505
+
+
+@pytest.mark.parametrize("version", [b"HTTP/10.1", b"HTTP/1.10", b"HTTP/1"])
+def test_a_version_that_is_not_digit_dot_digit_is_refused_with_400(version: bytes) -> None:
+    assert refusal(request(b"GET / " + version, b"Host: a")) == 400
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,15 @@ def test_connection_close_from_the_app_is_honoured(value: bytes) -> None:
     assert not writer.keep_alive
 
 
+@pytest.mark.parametrize("value", [b"closed", b"x-close", b"keep-alive"])
+def test_connection_without_the_close_token_from_the_app_keeps_the_connection(
+    value: bytes,
+) -> None:
+    writer = writer_for()
+    start(writer, 200, (b"Content-Length", b"0"), (b"Connection", value))
+    assert writer.keep_alive
+
+
 def test_writing_more_than_content_length_raises_response_length_error() -> None:
     writer = writer_for()
     start(writer, 200, (b"Content-Length", b"5"))

@@ -16,7 +16,7 @@ TOKEN = re.compile(_TCHAR + rb"+")
 # method SP request-target SP HTTP-version (RFC 9112 section 3): single spaces only.
 REQUEST_LINE = re.compile(rb"(" + _TCHAR + rb"+) ([\x21-\x7e]+) HTTP/([0-9])\.([0-9])")
 # Anything shaped like a request line but naming another protocol version: 505, not 400.
-OTHER_VERSION = re.compile(rb"\S+ \S+ HTTP/([0-9]+)\.[0-9]+")
+OTHER_VERSION = re.compile(rb"\S+ \S+ HTTP/([0-9])\.[0-9]")  # DIGIT "." DIGIT only
 
 # field-name ":" OWS field-value OWS (RFC 9112 section 5). The value admits HTAB, SP,
 # VCHAR and obs-text; every other control byte (CR, LF and NUL included) is refused.

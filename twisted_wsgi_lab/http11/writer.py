@@ -16,6 +16,7 @@ from http import HTTPStatus
 
 from .errors import ResponseHeaderError, ResponseLengthError
 from .events import RequestHead
+from .grammar import comma_list
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
@@ -97,7 +98,7 @@ class ResponseWriter:
                 raise ResponseHeaderError(f"control character in header {name!r}")
             lower = name.lower()
             if lower in _HOP_BY_HOP:
-                if lower == b"connection" and b"close" in value.lower():
+                if lower == b"connection" and b"close" in comma_list(value):
                     self.keep_alive = False
                 continue
             if lower == b"content-length":

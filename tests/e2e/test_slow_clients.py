@@ -1,0 +1,46 @@
+"""Slowloris: hundreds of slow sockets must not stop a normal client being served."""
+
+from __future__ import annotations
+
+import socket
+import time
+from wsgiref.validate import validator
+
+from twisted_wsgi_lab.testing import parse_responses
+
+SLOW_SOCKETS = 200
+
+
+def hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"still here"]
+
+
+def test_slow_head_senders_do_not_block_a_normal_client_and_get_408(serve):
+    port = serve(validator(hello), header_timeout_seconds=1.0)
+    slow = []
+    try:
+        for n in range(SLOW_SOCKETS):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"GET /%d HTTP/1.1\r\nHost: t\r\nX-Drip: " % n)  # never finished
+            slow.append(sock)
+        for sock in slow[::10]:
+            sock.sendall(b"a")  # dripping does not extend the header deadline
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as normal:
+            normal.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := normal.recv(65536):
+                data += chunk
+        assert parse_responses(data)[0].body == b"still here"
+        deadline = time.monotonic() + 10
+        answered = 0
+        for sock in slow:
+            sock.settimeout(max(deadline - time.monotonic(), 0.1))
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+            answered += reply.startswith(b"HTTP/1.1 408 ")
+        assert answered == SLOW_SOCKETS  # every slow one was cut off with 408
+    finally:
+        for sock in slow:
+            sock.close()
