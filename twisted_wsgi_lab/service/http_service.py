@@ -17,6 +17,8 @@ from ..protocol import HTTPFactory
 
 log = Logger()
 
+POOL_JOIN_GRACE_SECONDS = 2.0
+
 
 class HTTPService(Service):
     """Listen on every endpoint; stop listening when stopped."""
@@ -97,11 +99,18 @@ class HTTPService(Service):
             return stopped
         from twisted.internet import reactor
 
+        def fire() -> None:
+            if not stopped.called:
+                stopped.callback(None)
+
         def join() -> None:
             pool.stop()
-            reactor.callFromThread(stopped.callback, None)  # type: ignore[attr-defined]
+            reactor.callFromThread(fire)  # type: ignore[attr-defined]
 
         threading.Thread(target=join, name="labweb-pool-stop", daemon=True).start()
+        # An app thread that never returns must not hold the exit past a short grace;
+        # the pool's threads are daemons, so the process can still end.
+        self.factory.clock.callLater(POOL_JOIN_GRACE_SECONDS, fire)
         return stopped
 
     def _drain(self) -> Deferred[None]:

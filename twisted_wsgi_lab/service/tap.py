@@ -6,6 +6,9 @@ labweb plugin is chosen.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from twisted.application.service import IService
 from twisted.python.threadpool import ThreadPool
 
@@ -38,6 +41,7 @@ def makeService(options: LabWebOptions) -> IService:
     if options["mode"] == "threads":
         count = options["threads"]
         pool = ThreadPool(minthreads=count, maxthreads=count, name="labweb-wsgi")
+        pool.threadFactory = _daemon_thread  # type: ignore[assignment]
         app_name += f" in {count} threads"
     bridge = WSGIBridge(
         app,
@@ -47,3 +51,8 @@ def makeService(options: LabWebOptions) -> IService:
     )
     factory = HTTPFactory(bridge, limits=limits)
     return HTTPService(factory, options["listen"], app_name=app_name, threadpool=pool)
+
+
+def _daemon_thread(*args: Any, **kwargs: Any) -> threading.Thread:
+    """Pool threads are daemons: one stuck in app code cannot keep the process alive."""
+    return threading.Thread(*args, daemon=True, **kwargs)
