@@ -190,7 +190,8 @@ class HTTPProtocol(Protocol):
         """From an exchange: its hosted code takes body data again."""
         if exchange is self._receiving or exchange.body_complete:
             self._unblock("body")
-            self._update_timer()  # a body now awaited is timed even if no byte comes
+            if not exchange.body_complete:
+                self._update_timer()  # a body now awaited is timed even if no byte comes
 
     def _protocol_error(self, error: ProtocolError) -> None:
         """Answer ``error`` after the complete requests before it, then close."""

@@ -28,9 +28,9 @@ def parse_head(block: bytes, limits: Limits) -> RequestHead:
         ProtocolError: 400 for bad syntax, 414 for a long request line, 431 for too many
             fields, 413 for a body over the limit, 417, 501 or 505 as RFC 9110 says.
     """
-    if b"\n" in block.replace(b"\r\n", b""):
-        raise ProtocolError("bare LF in request head: lines must end with CRLF")
     lines = block.split(b"\r\n")
+    if block.count(b"\n") != len(lines) - 1:  # every LF must be part of a CRLF
+        raise ProtocolError("bare LF in request head: lines must end with CRLF")
     if len(lines[0]) > limits.max_request_line_bytes:
         raise ProtocolError("request line too long", status=414)
     if len(lines) - 1 > limits.max_header_count:
@@ -83,17 +83,26 @@ def _field_problem(line: bytes) -> str:
     return "invalid character in header field"
 
 
+# The fields that decide framing and routing, gathered in one pass over the head.
+_FRAMING_FIELDS = (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect")
+
+
 def interpret(
     method: bytes, target: bytes, version: tuple[int, int], headers: Headers, limits: Limits
 ) -> RequestHead:
     """Apply the routing and framing rules to a syntactically valid head."""
+    fields: dict[bytes, list[bytes]] = {name: [] for name in _FRAMING_FIELDS}
+    for name, value in headers:
+        found = fields.get(name)
+        if found is not None:
+            found.append(value)
     _form, path, query, target_authority = split_target(method, target)
-    authority = _host(headers, version, target_authority)
-    content_length = _content_length(headers, limits)
-    chunked = _chunked(headers)
+    authority = _host(fields[b"host"], version, target_authority)
+    content_length = _content_length(fields[b"content-length"], limits)
+    chunked = _chunked(fields[b"transfer-encoding"])
     if chunked and content_length is not None:
         raise ProtocolError("both Content-Length and Transfer-Encoding")
-    connection = set(_joined_list(headers, b"connection"))
+    connection = _list(fields[b"connection"])
     if version >= (1, 1):
         keep_alive = b"close" not in connection
     else:
@@ -111,7 +120,7 @@ def interpret(
         content_length=content_length,
         chunked=chunked,
         keep_alive=keep_alive,
-        expects_continue=_expects_continue(headers, version),
+        expects_continue=_expects_continue(fields[b"expect"], version),
     )
 
 
@@ -145,9 +154,8 @@ def split_target(method: bytes, target: bytes) -> tuple[str, bytes, bytes, bytes
     return "absolute", path or b"/", query, authority
 
 
-def _host(headers: Headers, version: tuple[int, int], target_authority: bytes) -> bytes:
+def _host(hosts: list[bytes], version: tuple[int, int], target_authority: bytes) -> bytes:
     """Host rules of RFC 9112 section 3.2: exactly one on HTTP/1.1, always valid."""
-    hosts = [value for name, value in headers if name == b"host"]
     if len(hosts) > 1:
         raise ProtocolError("more than one Host header field")
     if not hosts and version >= (1, 1):
@@ -159,16 +167,11 @@ def _host(headers: Headers, version: tuple[int, int], target_authority: bytes) -
     return hosts[0] if hosts else b""
 
 
-def _content_length(headers: Headers, limits: Limits) -> int | None:
+def _content_length(fields: list[bytes], limits: Limits) -> int | None:
     """Digits only; repeats allowed only when identical (RFC 9110 section 8.6)."""
-    values = [
-        item.strip(b" \t")
-        for name, value in headers
-        if name == b"content-length"
-        for item in value.split(b",")
-    ]
-    if not values:
+    if not fields:
         return None
+    values = [item.strip(b" \t") for value in fields for item in value.split(b",")]
     if any(not value.isdigit() or not value.isascii() for value in values):
         raise ProtocolError("invalid Content-Length")
     if len(set(values)) > 1:
@@ -179,11 +182,11 @@ def _content_length(headers: Headers, limits: Limits) -> int | None:
     return int(digits)
 
 
-def _chunked(headers: Headers) -> bool:
+def _chunked(fields: list[bytes]) -> bool:
     """Transfer-Encoding must be exactly a final ``chunked`` (RFC 9112 section 6.3)."""
-    if not any(name == b"transfer-encoding" for name, _ in headers):
+    if not fields:
         return False
-    codings = _joined_list(headers, b"transfer-encoding")
+    codings = _list(fields)
     if not codings or codings[-1] != b"chunked":
         raise ProtocolError("Transfer-Encoding without a final chunked")
     if len(codings) > 1:
@@ -193,15 +196,15 @@ def _chunked(headers: Headers) -> bool:
     return True
 
 
-def _expects_continue(headers: Headers, version: tuple[int, int]) -> bool:
+def _expects_continue(fields: list[bytes], version: tuple[int, int]) -> bool:
     """``Expect: 100-continue`` counts from HTTP/1.1 on; other expectations get 417."""
-    expect = [value for name, value in headers if name == b"expect"]
-    if not expect or version < (1, 1):
+    if not fields or version < (1, 1):
         return False
-    if [item for value in expect for item in comma_list(value)] != [b"100-continue"]:
+    if _list(fields) != [b"100-continue"]:
         raise ProtocolError("unsupported expectation", status=417)
     return True
 
 
-def _joined_list(headers: Headers, name: bytes) -> list[bytes]:
-    return [item for key, value in headers if key == name for item in comma_list(value)]
+def _list(fields: list[bytes]) -> list[bytes]:
+    """The elements of every line of one list-valued field, in order."""
+    return [item for value in fields for item in comma_list(value)]

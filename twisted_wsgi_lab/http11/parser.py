@@ -96,6 +96,8 @@ class RequestParser:
 
     def _head(self) -> Event | None:
         buffer = self._buffer
+        if not buffer:
+            return None  # between requests: the common case after every response
         while buffer[:2] == b"\r\n":  # RFC 9112 section 2.2: ignore empty lines first
             del buffer[:2]
             self._scanned = 0  # offsets moved: a bare LF after the CRLF is not yet seen
