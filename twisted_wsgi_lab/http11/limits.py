@@ -35,5 +35,5 @@ class Limits:
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive, got {value!r}")
+            if value is not None and not 0 < value < float("inf"):  # NaN fails too
+                raise ValueError(f"{name} must be a positive number, got {value!r}")

@@ -74,10 +74,14 @@ def _call_factory(factory: Any, arguments: str, spec: str) -> Any:
     """Call ``factory`` with arguments that must be Python literals."""
     try:
         call = ast.parse(f"f({arguments})", mode="eval").body
-        assert isinstance(call, ast.Call)
+        # One call of f: not f(1)(2), and no *args or **kwargs unpacking.
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            raise ValueError("not a single call")
+        if any(kw.arg is None for kw in call.keywords):
+            raise ValueError("** unpacking")
         args = [ast.literal_eval(node) for node in call.args]
         kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
-    except (SyntaxError, ValueError, AssertionError):
+    except (SyntaxError, ValueError):
         raise AppLoadError(f"--app {spec!r}: factory arguments must be Python literals") from None
     if not callable(factory):
         raise AppLoadError(f"--app {spec!r}: {type(factory).__name__} is not a factory")

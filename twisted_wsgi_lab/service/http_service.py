@@ -79,6 +79,7 @@ class HTTPService(Service):
         stopping = self._stop_ports()
         stopping.addCallback(lambda _: self._drain())
         stopping.addCallback(lambda _: self._stop_threadpool())
+        stopping.addCallback(_clean_exit)
         return stopping
 
     def _stop_ports(self) -> Deferred[Any]:
@@ -135,3 +136,16 @@ class HTTPService(Service):
 
         check()
         return drained
+
+
+def _clean_exit(_: object) -> None:
+    """After a completed graceful stop, exit 0 rather than die by the signal.
+
+    twistd re-raises the SIGTERM or SIGINT that stopped the reactor, so its exit status
+    would say "killed". The stop was orderly (nothing in flight was lost), so labweb
+    reports success, as the ``labweb`` command does.
+    """
+    from twisted.internet import reactor
+
+    if getattr(reactor, "_exitSignal", None) is not None:
+        reactor._exitSignal = None  # type: ignore[attr-defined]

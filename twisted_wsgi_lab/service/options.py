@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ from twisted.python import usage
 
 from ..http11.limits import Limits
 
-_SIZE = re.compile(r"([0-9]+)\s*([KMG]?)i?B?", re.IGNORECASE)
+_SIZE = re.compile(r"([0-9]+)\s*(?:([KMG])i?)?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
 
@@ -20,12 +21,15 @@ def parse_size(text: str) -> int:
     match = _SIZE.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"{text!r} is not a size such as 65536, 64K, 16M or 1G")
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+    return int(match.group(1)) * _UNITS[(match.group(2) or "").upper()]
 
 
 def parse_seconds(text: str) -> float:
-    """Seconds from ``"10"`` or ``"2.5"``."""
-    return float(text)
+    """Seconds from ``"10"`` or ``"2.5"``; NaN and infinity are refused."""
+    seconds = float(text)
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text!r} is not a finite number of seconds")
+    return seconds
 
 
 # option name, Limits field, parser: every limit the engine enforces can be set here.
@@ -79,7 +83,7 @@ def _limit_parameters() -> list[list[object]]:
 class LabWebOptions(usage.Options):
     """Options shared by the ``labweb`` command and ``twistd labweb``."""
 
-    synopsis = "[options]"
+    synopsis = "Usage: labweb [options]"
     longdesc = (
         "Serve a WSGI application with labweb, an HTTP/1.1 server on Twisted. "
         "Without --app, a built-in page says how to serve your own."
@@ -101,6 +105,13 @@ class LabWebOptions(usage.Options):
     def __init__(self) -> None:
         super().__init__()
         self["listen"] = []
+
+    def opt_version(self) -> None:
+        """Print labweb's version and exit."""
+        from .. import __version__
+
+        print(f"labweb {__version__}")
+        raise SystemExit(0)
 
     def opt_listen(self, description: str) -> None:
         """Twisted endpoint to listen on, repeatable [default: tcp:8080]."""
