@@ -56,7 +56,9 @@ def test_a_chunk_size_that_is_not_bare_hex_is_refused_with_400(size: bytes) -> N
         b';q="escaped \\" quote; and semicolon"',
         b";a=1;b;c=2",
         b"; a = b ;c",
-        b";\ta\t=\tb\t",
+        b";\ta\t=\tb",
+        b" ;name",  # BWS before the first ';' too (RFC 9110 section 5.6.3: remove it)
+        b"\t; name = value",
         b';a=""',
     ],
 )
@@ -73,7 +75,9 @@ def test_valid_chunk_extensions_are_skipped(extensions: bytes) -> None:
         b";name=",
         b';name="unterminated',
         b";name=two words",
-        b" ;name",
+        b";name ",  # no BWS after the last extension
+        b";name=value\t",
+        b" ",
         b";na me",
         b";name=a,b",
         b';name="\x01"',

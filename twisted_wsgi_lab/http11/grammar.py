@@ -31,15 +31,18 @@ _IP_LITERAL = rb"\[[0-9A-Za-z:.\-_~!$&'()*+,;=%]+\]"
 HOST = re.compile(rb"(?:" + _IP_LITERAL + rb"|" + _REG_NAME + rb")(?::[0-9]*)?")
 
 _QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"'
-# chunk-size [ chunk-ext ] (RFC 9112 section 7.1.1), with no space before the first ';'.
+# chunk-size [ chunk-ext ] (RFC 9112 section 7.1.1), exactly:
+#   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+# so whitespace may stand only before a ';' and around '=', never alone after the size
+# or at the end of the line.
 CHUNK_LINE = re.compile(
-    rb"([0-9A-Fa-f]+)((?:;[ \t]*"
+    rb"([0-9A-Fa-f]+)((?:[ \t]*;[ \t]*"
     + _TCHAR
     + rb"+(?:[ \t]*=[ \t]*(?:"
     + _TCHAR
     + rb"+|"
     + _QUOTED
-    + rb"))?[ \t]*)*)"
+    + rb"))?)*)"
 )
 
 
@@ -58,8 +61,8 @@ def chunk_size(line: bytes, *, limit: int) -> int:
     """Return the size announced by one chunk-size line.
 
     Extensions after ';' are checked against the grammar and skipped (RFC 9112 section
-    7.1.1). Anything but hex digits before them is refused, whitespace included: lenient
-    size parsing is a classic request-smuggling vector. The limit is checked before a
+    7.1.1). The size is hex digits only; whitespace may follow it only where the grammar
+    puts BWS, before a ';'. Lenient size parsing is a classic request-smuggling vector. The limit is checked before a
     body byte is buffered.
 
     Raises:
