@@ -1,0 +1,1 @@
+"""A Django project with the example routes; ``wsgi.py`` holds the application."""
