@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.interfaces import IAddress, IPushProducer, IReactorTime, ISSLTransport
 
-from .http11 import Headers, RequestHead
+from .http11 import Headers, Limits, RequestHead
 from .http11.writer import ResponseWriter, informational
 
 if TYPE_CHECKING:
@@ -60,6 +60,11 @@ class Exchange:
         return self._protocol.transport.getHost()  # type: ignore[union-attr]
 
     @property
+    def limits(self) -> Limits:
+        """The limits of the server this request arrived on."""
+        return self._protocol.factory.limits
+
+    @property
     def clock(self) -> IReactorTime:
         """The reactor (or test Clock) that times this connection."""
         return self._protocol.factory.clock
@@ -86,7 +91,8 @@ class Exchange:
     def receive_body(self, receiver: BodyReceiver) -> None:
         """Start delivering the body to ``receiver``; sends 100 Continue if expected."""
         self._receiver = receiver
-        if self.head.expects_continue and not self.body_complete and not self._writer.started:
+        waiting = not self.body_complete and not self._pending_body  # no body byte yet
+        if self.head.expects_continue and waiting and not self._writer.started:
             self._protocol.write(informational(100))
             self.continue_sent = True
         self._flush_body()

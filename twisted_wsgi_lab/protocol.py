@@ -308,7 +308,8 @@ class HTTPProtocol(Protocol):
             return  # a pending call finds kind None and does nothing
         seconds = self._timeouts[kind]
         clock = self.factory.clock
-        self._deadline = clock.seconds() + seconds
+        now = clock.seconds()
+        self._deadline = now + seconds
         whole = self._limits.request_timeout_seconds
         if whole is not None and kind != "keepalive":  # the whole-request deadline
             self._deadline = min(self._deadline, self._request_started + whole)
@@ -316,7 +317,7 @@ class HTTPProtocol(Protocol):
         if timer is None:
             self._timer = clock.callLater(seconds, self._timed_out)
         elif timer.getTime() > self._deadline:
-            timer.reset(seconds)
+            timer.reset(self._deadline - now)
 
     def _cancel_timer(self) -> None:
         self._timer_kind = None

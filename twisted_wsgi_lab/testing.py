@@ -73,7 +73,12 @@ def parse_responses(
             data = rest
         elif response.header(b"transfer-encoding") == b"chunked":
             response.chunked = True
-            response.body, data = _dechunk(rest)
+            try:
+                response.body, data = _dechunk(rest)
+            except ValueError:
+                if complete:
+                    raise
+                break
         elif (length := response.header(b"content-length")) is not None:
             if len(rest) < int(length) and complete:
                 raise ValueError("response body shorter than its Content-Length")

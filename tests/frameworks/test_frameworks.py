@@ -52,30 +52,12 @@ APPS = {
 # PEP 3333 allows, but the validator's InputWrapper asserts read() gets exactly one argument.
 VALIDATED = {"django", "pyramid", "bottle"}
 
-# A chunked body has no Content-Length: in threads mode the app starts before it ends.
-CHUNKED_BODY_FAILURES = {
-    ("reactor", "bottle"): (
-        "labweb bug: HTTP_TRANSFER_ENCODING=chunked is passed on although wsgi.input is "
-        "already de-chunked (and CONTENT_LENGTH set); Bottle de-chunks it again: 400"
-    ),
-    ("threads", "bottle"): (
-        "labweb bug as in reactor mode (400); without it Bottle would still read no body, "
-        "as it reads only CONTENT_LENGTH bytes and ignores wsgi.input_terminated"
-    ),
-    ("threads", "django"): (
-        "Django's limitation, not labweb's: without CONTENT_LENGTH Django reads an empty "
-        "body and ignores wsgi.input_terminated (Django ticket #35838): 500"
-    ),
-}
-
 
 def chunked_body_cases() -> Iterator[Any]:
-    """(mode, framework) pairs, each known failure marked with why."""
+    """(mode, framework) pairs: every framework, in both modes, takes a chunked body."""
     for mode in ["reactor", "threads"]:
         for framework in APPS:
-            reason = CHUNKED_BODY_FAILURES.get((mode, framework))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(mode, framework, marks=marks, id=f"{mode}-{framework}")
+            yield pytest.param(mode, framework, id=f"{mode}-{framework}")
 
 
 @pytest.fixture(params=list(APPS))

@@ -101,3 +101,15 @@ def test_body_that_never_starts_gets_408(make, clock):
     clock.advance(3.5)
     [response] = parse_responses(transport.value())
     assert response.status == 408
+
+
+def test_whole_request_deadline_is_kept_when_it_comes_before_the_header_timeout(make, clock):
+    protocol, transport = make(
+        EchoPathHandler(), request_timeout_seconds=5, header_timeout_seconds=10
+    )
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n")
+    clock.advance(4.9)
+    assert transport.value() == b""
+    clock.advance(0.2)
+    [response] = parse_responses(transport.value())
+    assert response.status == 408

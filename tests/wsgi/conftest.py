@@ -25,7 +25,7 @@ def serve(clock: Clock) -> Callable[..., Any]:
     """serve(app, **limits) -> (protocol, transport) for the app behind WSGIBridge."""
 
     def build(app: Any, **limits: Any) -> Any:
-        bridge = WSGIBridge(app, body_spool_bytes=limits.pop("body_spool_bytes", 1 << 20))
+        bridge = WSGIBridge(app)
         return connect(HTTPFactory(bridge, limits=Limits(**limits), clock=clock))
 
     return build

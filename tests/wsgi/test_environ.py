@@ -92,6 +92,7 @@ def test_chunked_body_arrives_with_its_decoded_length(serve):
     )
     env = environ_of(serve, request)
     assert (env["CONTENT_LENGTH"], env["body"]) == ("7", "abcdefg")
+    assert "HTTP_TRANSFER_ENCODING" not in env  # the app gets the decoded body
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,8 @@ def chunk_size(line: bytes, *, limit: int) -> int:
 
     Extensions after ';' are checked against the grammar and skipped (RFC 9112 section
     7.1.1). The size is hex digits only; whitespace may follow it only where the grammar
-    puts BWS, before a ';'. Lenient size parsing is a classic request-smuggling vector. The limit is checked before a
-    body byte is buffered.
+    puts BWS, before a ';'. Lenient size parsing is a classic request-smuggling vector.
+    The limit is checked before a body byte is buffered.
 
     Raises:
         ProtocolError: not hex or bad extensions (400), or larger than ``limit`` (413).

@@ -14,6 +14,7 @@ from .tap import makeService
 def main(argv: list[str] | None = None) -> int:
     """Parse options, serve until SIGTERM or Ctrl-C, and return the exit status."""
     options = LabWebOptions()
+    options.synopsis = "Usage: labweb [options]"  # type: ignore[attr-defined]  # twistd has its own
     try:
         options.parseOptions(sys.argv[1:] if argv is None else argv)
     except usage.UsageError as error:

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from twisted.application.service import Service
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort
@@ -18,6 +19,15 @@ from ..protocol import HTTPFactory
 log = Logger()
 
 POOL_JOIN_GRACE_SECONDS = 2.0
+
+
+def describe_address(address: object, description: str) -> str:
+    """A URL for a TCP address (IPv6 in brackets), else the endpoint as given."""
+    if isinstance(address, IPv6Address):
+        return f"http://[{address.host}]:{address.port}/"
+    if isinstance(address, IPv4Address):
+        return f"http://{address.host}:{address.port}/"
+    return f"{description} ({type(address).__name__})"
 
 
 class HTTPService(Service):
@@ -57,12 +67,10 @@ class HTTPService(Service):
                 raise SystemExit(f"labweb: cannot listen on {description!r}: {reason}")
             port: IListeningPort = results[0]
             self.ports.append(port)
-            address = port.getHost()
             log.info(
-                "labweb serving {app} on http://{host}:{port}/",
+                "labweb serving {app} on {where}",
                 app=self.app_name,
-                host=getattr(address, "host", description),
-                port=getattr(address, "port", ""),
+                where=describe_address(port.getHost(), description),
             )
         super().privilegedStartService()
 

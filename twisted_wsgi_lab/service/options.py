@@ -83,7 +83,6 @@ def _limit_parameters() -> list[list[object]]:
 class LabWebOptions(usage.Options):
     """Options shared by the ``labweb`` command and ``twistd labweb``."""
 
-    synopsis = "Usage: labweb [options]"
     longdesc = (
         "Serve a WSGI application with labweb, an HTTP/1.1 server on Twisted. "
         "Without --app, a built-in page says how to serve your own."

@@ -46,7 +46,6 @@ def makeService(options: LabWebOptions) -> IService:
     bridge = WSGIBridge(
         app,
         script_name=options["script-name"],
-        body_spool_bytes=limits.body_spool_bytes,
         threadpool=pool,
     )
     factory = HTTPFactory(bridge, limits=limits)

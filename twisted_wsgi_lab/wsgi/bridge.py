@@ -17,7 +17,6 @@ from typing import IO, Any
 from zope.interface import implementer
 
 from ..exchange import Exchange
-from ..http11.limits import Limits
 from ..interfaces import IRequestHandler
 from .environ import build_environ, under_prefix
 from .failure_response import answer_not_found, answer_server_options
@@ -38,7 +37,6 @@ class WSGIBridge:
         app: WSGIApp,
         *,
         script_name: str = "",
-        body_spool_bytes: int = Limits().body_spool_bytes,
         threadpool: Any = None,
         reactor: Any = None,
     ) -> None:
@@ -48,7 +46,6 @@ class WSGIBridge:
             reactor = default_reactor
         self.app = app
         self.script_name = script_name.rstrip("/")
-        self.body_spool_bytes = body_spool_bytes
         self.threadpool = threadpool
         self.reactor = reactor
 
@@ -59,39 +56,39 @@ class WSGIBridge:
 
     def handle(self, exchange: Exchange) -> None:
         """Start the application for one request, in the bridge's mode."""
-        if exchange.head.path == b"*":
-            answer_server_options(exchange)  # OPTIONS *: about the server, not a resource
-            return
-        if self.script_name and not under_prefix(exchange.head.path, self.script_name):
-            answer_not_found(exchange)  # outside the mount point: not the app's to see
-            return
-        if self.threadpool is not None:
-            self._start_in_thread(exchange)
-            return
         head = exchange.head
-        if not head.has_body:
-            length = 0 if head.content_length is not None else None
-            self._call_in_reactor(exchange, io.BytesIO(), length)
-            return
-        receiver = SpooledBody(
-            self.body_spool_bytes,
-            lambda body, length: self._call_in_reactor(exchange, body, length),
-        )
+        if head.path == b"*":
+            answer_server_options(exchange)  # OPTIONS *: about the server, not a resource
+        elif self.script_name and not under_prefix(head.path, self.script_name):
+            answer_not_found(exchange)  # outside the mount point: not the app's to see
+        elif not head.has_body:
+            self._call(exchange, io.BytesIO(), 0 if head.content_length is not None else None)
+        elif self.threadpool is not None and not head.chunked:
+            self._call(exchange, StreamingInput(exchange, self.reactor), head.content_length)
+        else:
+            self._receive_then_call(exchange)
+
+    def _receive_then_call(self, exchange: Exchange) -> None:
+        """Receive the whole body (spooled to a file when large), then call the app.
+
+        Always so in reactor mode, where the app must not wait for bytes. In thread mode
+        only for chunked uploads: Django and Bottle read nothing without CONTENT_LENGTH
+        (they ignore wsgi.input_terminated), so the length is found out first.
+        """
+
+        def call(body: IO[bytes], length: int) -> None:
+            self._call(exchange, body, length)
+
+        receiver = SpooledBody(exchange.limits.body_spool_bytes, call)
         exchange.on_disconnect(receiver.discard)
         exchange.receive_body(receiver)
 
-    def _call_in_reactor(self, exchange: Exchange, body: IO[bytes], length: int | None) -> None:
-        environ = build_environ(exchange, body, body_length=length, script_name=self.script_name)
-        ReactorCall(exchange, environ, self.app).run()
-
-    def _start_in_thread(self, exchange: Exchange) -> None:
-        head = exchange.head
-        body = StreamingInput(exchange, self.reactor, has_body=head.has_body)
+    def _call(self, exchange: Exchange, body: Any, length: int | None) -> None:
+        threaded = self.threadpool is not None
         environ = build_environ(
-            exchange,
-            body,  # type: ignore[arg-type]
-            body_length=head.content_length,
-            script_name=self.script_name,
-            multithread=True,
+            exchange, body, body_length=length, script_name=self.script_name, multithread=threaded
         )
-        ThreadCall(exchange, environ, self.app, self.reactor).run(self.threadpool)
+        if threaded:
+            ThreadCall(exchange, environ, self.app, self.reactor).run(self.threadpool)
+        else:
+            ReactorCall(exchange, environ, self.app).run()

@@ -99,8 +99,8 @@ def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> Non
         if name == b"content-type":
             environ["CONTENT_TYPE"] = text
             continue
-        if name == b"content-length":
-            continue  # set from the body actually received
+        if name == b"content-length" or name == b"transfer-encoding":
+            continue  # wsgi.input is the decoded body; its length is set from it
         key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
         if key in environ:
             separator = "; " if key == "HTTP_COOKIE" else ", "

@@ -26,14 +26,14 @@ class ClientDisconnectedError(OSError):
 class StreamingInput:
     """A file-like body for the app thread, and the exchange's ``BodyReceiver``."""
 
-    def __init__(self, exchange: Exchange, reactor: Any, *, has_body: bool) -> None:
+    def __init__(self, exchange: Exchange, reactor: Any) -> None:
         self._exchange = exchange
         self._reactor = reactor
         self._ready = threading.Condition()
         self._buffer = bytearray()
-        self._eof = not has_body
+        self._eof = False
         self._aborted = False
-        self._requested = not has_body
+        self._requested = False
         self._paused = False
 
     # -- the reactor side -------------------------------------------------------------

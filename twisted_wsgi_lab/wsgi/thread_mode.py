@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 
 from twisted.internet.interfaces import IPushProducer
 from twisted.logger import Logger
@@ -24,7 +24,6 @@ from .failure_response import answer_failure
 from .reactor_mode import WSGIApp
 from .response_body import known_length
 from .start_response import StartResponse
-from .streaming_input import StreamingInput
 
 log = Logger()
 
@@ -46,7 +45,7 @@ class ThreadCall:
     ) -> None:
         self._exchange = exchange
         self._environ = environ
-        self._input: StreamingInput = environ["wsgi.input"]
+        self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
         self._reactor = reactor
         self._start = StartResponse(self._write)
@@ -82,7 +81,9 @@ class ThreadCall:
         with self._writable:
             self._gone = True
             self._writable.notify_all()
-        self._input.abort()
+        abort = getattr(self._body, "abort", None)  # a streaming input wakes its reader
+        if abort is not None:
+            abort()
 
     def _deliver(self, head: Head | None, data: bytes, finish: bool) -> None:
         """In the reactor: put what the app thread produced on the wire."""
@@ -124,6 +125,7 @@ class ThreadCall:
                 self._send_all(result)
             finally:
                 self._close(result)
+                self._body.close()
         except _ClientGoneError:
             pass
         except Exception:

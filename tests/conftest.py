@@ -1,4 +1,8 @@
-"""End-to-end fixtures: the real reactor in a thread, labweb on 127.0.0.1:0."""
+"""Fixtures for tests over real sockets: the reactor in a thread, labweb on 127.0.0.1:0.
+
+Tests that need no sockets (tests/http11, tests/protocol, tests/wsgi) use Clocks and
+StringTransports instead, and override ``serve`` in their own conftest.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from twisted_wsgi_lab.wsgi import WSGIBridge
 
 @pytest.fixture(scope="session")
 def running_reactor() -> Iterator[Any]:
-    """The global reactor, running in a daemon thread for the whole session."""
+    """The global reactor, running in a daemon thread for the rest of the session."""
     thread = threading.Thread(
         target=reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
     )
@@ -40,15 +44,15 @@ def in_reactor(running_reactor: Any) -> Callable[..., Any]:
 
 @pytest.fixture(params=["reactor", "threads"])
 def mode(request: pytest.FixtureRequest) -> str:
-    """Each end-to-end test runs once per WSGI serving mode."""
+    """A test using ``serve`` runs once per WSGI serving mode."""
     return str(request.param)
 
 
 @pytest.fixture
 def serve(in_reactor: Callable[..., Any], mode: str) -> Iterator[Callable[..., int]]:
-    """serve(app, **limits) -> port of labweb listening on 127.0.0.1 for this test."""
+    """serve(app, script_name="", **limits) -> port of labweb on 127.0.0.1 for this test."""
     ports = []
-    pool = ThreadPool(minthreads=4, maxthreads=4, name="e2e") if mode == "threads" else None
+    pool = ThreadPool(minthreads=4, maxthreads=4, name="tests") if mode == "threads" else None
     if pool is not None:
         pool.start()
 
