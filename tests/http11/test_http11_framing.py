@@ -154,13 +154,27 @@ def test_expect_is_ignored_on_http_1_0(value: bytes) -> None:
     [
         (b"Expect: something-else",),
         (b"Expect: 100-continue, foo",),
-        (b"Expect: 100-continue", b"Expect: 100-continue"),
         (b"Expect: 100-continue=1",),
-        (b"Expect:",),
     ],
 )
 def test_any_other_expectation_is_refused_with_417(fields: tuple[bytes, ...]) -> None:
     assert refusal(request(*fields)) == 417
+
+
+@pytest.mark.parametrize(
+    ("fields", "expects"),
+    [
+        ((b"Expect: 100-continue", b"Expect: 100-continue"), True),
+        ((b"Expect: 100-continue, 100-continue",), True),
+        ((b"Expect:",), False),
+        ((b"Expect: ,",), False),
+    ],
+)
+def test_empty_or_repeated_100_continue_members_are_not_other_expectations(
+    fields: tuple[bytes, ...], expects: bool
+) -> None:
+    # RFC 9110 section 10.1.1: 417 is for "a member other than 100-continue" only.
+    assert head_of(request(*fields)).expects_continue is expects
 
 
 @pytest.mark.parametrize(

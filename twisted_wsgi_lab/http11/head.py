@@ -148,8 +148,13 @@ def split_target(method: bytes, target: bytes) -> tuple[str, bytes, bytes, bytes
     scheme, authority, rest = absolute.groups()
     if scheme.lower() not in (b"http", b"https"):
         raise ProtocolError("absolute-form target with a scheme other than http(s)")
-    if not authority or b"@" in authority or HOST.fullmatch(authority) is None:
-        raise ProtocolError("invalid authority in absolute-form target")
+    host = (
+        authority.rpartition(b":")[0]
+        if authority.rfind(b":") > authority.rfind(b"]")
+        else authority
+    )
+    if not host or b"@" in authority or HOST.fullmatch(authority) is None:
+        raise ProtocolError("invalid authority in absolute-form target")  # RFC 9110 4.2.1
     path, _, query = rest.partition(b"?")
     return "absolute", path or b"/", query, authority
 
@@ -197,12 +202,17 @@ def _chunked(fields: list[bytes]) -> bool:
 
 
 def _expects_continue(fields: list[bytes], version: tuple[int, int]) -> bool:
-    """``Expect: 100-continue`` counts from HTTP/1.1 on; other expectations get 417."""
+    """``Expect: 100-continue`` counts from HTTP/1.1 on (RFC 9110 section 10.1.1).
+
+    Only a member other than 100-continue earns 417; empty members are ignored and a
+    repeated 100-continue is still just that.
+    """
     if not fields or version < (1, 1):
         return False
-    if _list(fields) != [b"100-continue"]:
+    members = set(_list(fields))
+    if members - {b"100-continue"}:
         raise ProtocolError("unsupported expectation", status=417)
-    return True
+    return bool(members)
 
 
 def _list(fields: list[bytes]) -> list[bytes]:

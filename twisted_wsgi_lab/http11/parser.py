@@ -102,18 +102,18 @@ class RequestParser:
             del buffer[:2]
             self._scanned = 0  # offsets moved: a bare LF after the CRLF is not yet seen
         end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
+        limits = self._limits
         if end < 0:
-            self._check_partial_head()
+            self._raise_head_error(len(buffer))
             self._scanned = len(buffer)
             return None
-        if buffer.find(b"\r\n") > self._limits.max_request_line_bytes:
-            raise ProtocolError("request line too long", status=414)  # as if fed bytewise
-        if end + 4 > self._limits.max_head_bytes:
-            raise ProtocolError("request head too large", status=431)
+        over_line = buffer.find(b"\r\n", 0, end + 2) > limits.max_request_line_bytes
+        if over_line or end + 4 > limits.max_head_bytes:
+            self._raise_head_error(end + 4)
         block = bytes(buffer[:end])
         del buffer[: end + 4]
         self._scanned = 0
-        head = parse_head(block, self._limits)
+        head = parse_head(block, limits)
         self._body_total = 0
         if head.chunked:
             self._state = _State.CHUNK_SIZE
@@ -122,21 +122,34 @@ class RequestParser:
             self._remaining = head.content_length or 0
         return head
 
-    def _check_partial_head(self) -> None:
-        """Refuse an unfinished head as soon as it is certain to be refused."""
+    def _raise_head_error(self, upto: int) -> None:
+        """Raise the error that reading ``buffer[:upto]`` byte by byte would meet first.
+
+        However TCP cut the bytes, the answer must be the same, so each check knows the
+        byte count at which it becomes certain (a bare LF when it arrives, 414 once the
+        line cannot end within its limit, 431 once the head cannot) and the earliest
+        wins; on a tie, in that order.
+        """
         buffer = self._buffer
-        newline = buffer.find(b"\n", self._scanned)
+        limits = self._limits
+        found: list[tuple[int, int, ProtocolError]] = []
+        newline = buffer.find(b"\n", self._scanned, upto)
         while newline >= 0:
             if newline == 0 or buffer[newline - 1] != 0x0D:
-                raise ProtocolError("bare LF in request head: lines must end with CRLF")
-            newline = buffer.find(b"\n", newline + 1)
-        limits = self._limits
-        line_end = buffer.find(b"\r\n")
-        line_bytes = len(buffer) - buffer.endswith(b"\r")  # the CR may begin the CRLF
-        if line_end < 0 and line_bytes > limits.max_request_line_bytes:
-            raise ProtocolError("request line too long", status=414)
-        if len(buffer) > limits.max_head_bytes:
-            raise ProtocolError("request head too large", status=431)
+                bare = ProtocolError("bare LF in request head: lines must end with CRLF")
+                found.append((newline + 1, 0, bare))
+                break
+            newline = buffer.find(b"\n", newline + 1, upto)
+        line_limit = limits.max_request_line_bytes
+        if buffer.find(b"\r\n", 0, min(upto, line_limit + 2)) < 0:
+            certain_at = line_limit + 1 + (buffer[line_limit : line_limit + 1] == b"\r")
+            if certain_at <= upto:
+                found.append((certain_at, 1, ProtocolError("request line too long", status=414)))
+        if upto > limits.max_head_bytes:
+            too_large = ProtocolError("request head too large", status=431)
+            found.append((limits.max_head_bytes + 1, 2, too_large))
+        if found:
+            raise min(found, key=lambda item: item[:2])[2]
 
     def _body_bytes(self) -> Event | None:
         if self._state is _State.LENGTH and self._remaining == 0:
