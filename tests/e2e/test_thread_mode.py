@@ -128,3 +128,30 @@ def test_environ_says_multithread(serve):
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         assert parse_responses(read_all(sock))[0].body == b"True"
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda stream, length: stream.read(),
+        lambda stream, length: stream.read(length),
+        lambda stream, length: stream.readline(),  # one 2 MB "line": no newline in it
+    ],
+    ids=["read()", "read(CONTENT_LENGTH)", "readline()"],
+)
+def test_one_read_larger_than_the_buffer_high_water_mark_completes(serve, read):
+    def app(environ, start_response):
+        data = read(environ["wsgi.input"], int(environ["CONTENT_LENGTH"]))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"%d" % len(data)]
+
+    port = serve(app)  # not validated: the validator forbids read() without a size
+    body = b"x" * 2_000_000
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % len(body)
+        )
+        sock.sendall(body)
+        [response] = parse_responses(read_all(sock))
+    assert response.body == b"2000000"

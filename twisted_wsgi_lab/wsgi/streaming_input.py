@@ -3,7 +3,9 @@
 The application's thread blocks in ``read()`` until enough bytes arrived; the reactor
 never blocks. Past ``HIGH_WATER_BYTES`` unread, the exchange pauses the body (and so
 reading from the socket) until the application has caught up, so a slow app never
-makes the server buffer an upload without bound. The first read asks the exchange for
+makes the server buffer an upload without bound. A read that asks for more than the
+mark (``read()`` of everything, ``read(CONTENT_LENGTH)``) resumes it: the app asked to
+hold that much. The first read asks the exchange for
 the body, which is when ``100 Continue`` goes out.
 """
 
@@ -35,6 +37,7 @@ class StreamingInput:
         self._aborted = False
         self._requested = False
         self._paused = False
+        self._reader_waiting = False  # the app's thread is blocked for more bytes
 
     # -- the reactor side -------------------------------------------------------------
 
@@ -43,6 +46,7 @@ class StreamingInput:
             self._buffer += data
             self._ready.notify_all()
             full = len(self._buffer) >= HIGH_WATER_BYTES and not self._paused
+            full = full and not self._reader_waiting  # it asked for more than the mark
             if full:
                 self._paused = True
         if full:
@@ -103,7 +107,13 @@ class StreamingInput:
         self._request_body()
         with self._ready:
             while not (ready() or self._eof or self._aborted):
+                # A read larger than the high-water mark must not wait on a paused body.
+                if self._paused:
+                    self._paused = False
+                    self._reactor.callFromThread(self._exchange.resume_body)
+                self._reader_waiting = True
                 self._ready.wait()
+            self._reader_waiting = False
             if self._aborted and not self._eof:
                 raise ClientDisconnectedError("client disconnected before the body ended")
             count = min(length(), len(self._buffer))
