@@ -19,6 +19,7 @@ from ..exchange import Exchange
 from ..http11 import Headers
 
 HIGH_WATER_BYTES = 256 * 1024
+_ALL = 1 << 62  # a read of everything, or of a line of any length
 
 
 class ClientDisconnectedError(OSError):
@@ -37,7 +38,7 @@ class StreamingInput:
         self._aborted = False
         self._requested = False
         self._paused = False
-        self._reader_waiting = False  # the app's thread is blocked for more bytes
+        self._wanted = 0  # bytes a blocked read needs buffered at once (0: none waits)
 
     # -- the reactor side -------------------------------------------------------------
 
@@ -45,8 +46,8 @@ class StreamingInput:
         with self._ready:
             self._buffer += data
             self._ready.notify_all()
-            full = len(self._buffer) >= HIGH_WATER_BYTES and not self._paused
-            full = full and not self._reader_waiting  # it asked for more than the mark
+            mark = max(HIGH_WATER_BYTES, self._wanted)  # a big read may fill past the mark
+            full = len(self._buffer) >= mark and not self._paused
             if full:
                 self._paused = True
         if full:
@@ -68,8 +69,8 @@ class StreamingInput:
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes, fewer only at the end; everything left without size."""
         if size is None or size < 0:
-            return self._take(lambda: self._eof, lambda: len(self._buffer))
-        return self._take(lambda: len(self._buffer) >= size, lambda: size)
+            return self._take(lambda: self._eof, lambda: len(self._buffer), _ALL)
+        return self._take(lambda: len(self._buffer) >= size, lambda: size, size)
 
     def readline(self, size: int | None = -1) -> bytes:
         """One line, newline included; at most ``size`` bytes when given."""
@@ -83,7 +84,7 @@ class StreamingInput:
         def complete() -> bool:
             return b"\n" in self._buffer or (limit is not None and len(self._buffer) >= limit)
 
-        return self._take(complete, line_length)
+        return self._take(complete, line_length, _ALL if limit is None else limit)
 
     def readlines(self, hint: int = -1) -> list[bytes]:
         """All remaining lines, stopping once ``hint`` bytes were read if given."""
@@ -102,18 +103,21 @@ class StreamingInput:
     def close(self) -> None:
         """Nothing to release: the buffer goes with the request."""
 
-    def _take(self, ready: Any, length: Any) -> bytes:
-        """Wait until ``ready()`` or the end, then remove ``length()`` bytes."""
+    def _take(self, ready: Any, length: Any, wanted: int) -> bytes:
+        """Wait until ``ready()`` or the end, then remove ``length()`` bytes.
+
+        ``wanted`` is how much the read may need buffered at once: a read larger than
+        the high-water mark must not wait on a body paused at the mark.
+        """
         self._request_body()
         with self._ready:
             while not (ready() or self._eof or self._aborted):
-                # A read larger than the high-water mark must not wait on a paused body.
+                self._wanted = wanted
                 if self._paused:
                     self._paused = False
                     self._reactor.callFromThread(self._exchange.resume_body)
-                self._reader_waiting = True
                 self._ready.wait()
-            self._reader_waiting = False
+            self._wanted = 0
             if self._aborted and not self._eof:
                 raise ClientDisconnectedError("client disconnected before the body ended")
             count = min(length(), len(self._buffer))
