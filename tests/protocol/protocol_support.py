@@ -33,3 +33,13 @@ class EchoPathHandler:
 
     def handle(self, exchange: Exchange) -> None:
         answer(exchange, exchange.head.path)
+
+
+class IgnoredBody:
+    """A body receiver that takes every byte and keeps none."""
+
+    def body_data(self, data: bytes) -> None:
+        pass
+
+    def body_end(self, trailers: object) -> None:
+        pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol_support import EchoPathHandler, HeldHandler
+from protocol_support import EchoPathHandler, HeldHandler, IgnoredBody
 
 from twisted_wsgi_lab.testing import parse_responses
 
@@ -35,14 +35,7 @@ def test_stalled_body_gets_408(make, clock):
     protocol, transport = make(handler, body_timeout_seconds=3)
     protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
 
-    class Sink:
-        def body_data(self, data):
-            pass
-
-        def body_end(self, trailers):
-            pass
-
-    handler.exchanges[0].receive_body(Sink())
+    handler.exchanges[0].receive_body(IgnoredBody())
     protocol.dataReceived(b"12345")
     clock.advance(2)
     protocol.dataReceived(b"6")  # data restarts the body's idle clock
@@ -67,14 +60,7 @@ def test_whole_request_deadline_stops_a_body_that_keeps_dripping(make, clock):
     protocol, transport = make(handler, request_timeout_seconds=5, body_timeout_seconds=3)
     protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n")
 
-    class Sink:
-        def body_data(self, data):
-            pass
-
-        def body_end(self, trailers):
-            pass
-
-    handler.exchanges[0].receive_body(Sink())
+    handler.exchanges[0].receive_body(IgnoredBody())
     for _ in range(4):  # each drip is within the idle timeout, the sum is not
         clock.advance(1.2)
         protocol.dataReceived(b"x")
@@ -90,14 +76,7 @@ def test_body_that_never_starts_gets_408(make, clock):
     protocol, transport = make(handler, body_timeout_seconds=3)
     protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
 
-    class Sink:
-        def body_data(self, data):
-            pass
-
-        def body_end(self, trailers):
-            pass
-
-    handler.exchanges[0].receive_body(Sink())
+    handler.exchanges[0].receive_body(IgnoredBody())
     clock.advance(3.5)
     [response] = parse_responses(transport.value())
     assert response.status == 408

@@ -89,8 +89,26 @@ class ResponseWriter:
         if _REASON.fullmatch(reason) is None:
             raise ResponseHeaderError("control character in reason phrase")
         lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
+        length, seen = self._copy_fields(headers, lines)
+        self.status = status
+        self._frame(status, length, lines)
+        if b"date" not in seen:
+            lines.append(b"Date: " + date + b"\r\n")
+        if b"server" not in seen:
+            lines.append(b"Server: " + self.server + b"\r\n")
+        lines.append(b"\r\n")
+        return b"".join(lines)
+
+    def _copy_fields(
+        self, headers: Iterable[tuple[bytes, bytes]], lines: list[bytes]
+    ) -> tuple[bytes | None, set[bytes]]:
+        """Check and copy the app's fields; return its Content-Length and the names seen.
+
+        Framing fields are the server's: Content-Length is kept aside for ``_frame``,
+        hop-by-hop fields are dropped (a ``Connection: close`` among them is honoured).
+        """
         length: bytes | None = None
-        have_date = have_server = False
+        seen: set[bytes] = set()
         for name, value in headers:
             if _TOKEN.fullmatch(name) is None:
                 raise ResponseHeaderError(f"invalid header name {name!r}")
@@ -100,21 +118,12 @@ class ResponseWriter:
             if lower in _HOP_BY_HOP:
                 if lower == b"connection" and b"close" in comma_list(value):
                     self.keep_alive = False
-                continue
-            if lower == b"content-length":
+            elif lower == b"content-length":
                 length = self._checked_length(value, length)
-                continue
-            have_date = have_date or lower == b"date"
-            have_server = have_server or lower == b"server"
-            lines.append(name + b": " + value + b"\r\n")
-        self.status = status
-        self._frame(status, length, lines)
-        if not have_date:
-            lines.append(b"Date: " + date + b"\r\n")
-        if not have_server:
-            lines.append(b"Server: " + self.server + b"\r\n")
-        lines.append(b"\r\n")
-        return b"".join(lines)
+            else:
+                seen.add(lower)
+                lines.append(name + b": " + value + b"\r\n")
+        return length, seen
 
     @staticmethod
     def _checked_length(value: bytes, previous: bytes | None) -> bytes:

@@ -17,7 +17,7 @@ from zope.interface import implementer
 from ..exchange import Exchange
 from .failure_response import answer_failure
 from .response_body import known_length
-from .start_response import StartResponse
+from .start_response import StartResponse, check_body_bytes
 
 log = Logger()
 
@@ -37,7 +37,7 @@ class ReactorCall:
         self._environ = environ
         self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
-        self._start = StartResponse(self._write)
+        self._start = StartResponse(self._send)
         self._result: Iterable[bytes] | None = None
         self._iterator: Iterator[bytes] | None = None
         self._length: int | None = None  # known before sending: becomes Content-Length
@@ -67,12 +67,11 @@ class ReactorCall:
         sent = items = 0
         try:
             while not self._paused and not self._done:
-                chunk = next(iterator, _END)
-                if chunk is _END:
+                item = next(iterator, _END)
+                if item is _END:
                     self._complete()
                     return
-                if type(chunk) is not bytes:
-                    raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
+                chunk = check_body_bytes(item, "the WSGI iterable")
                 if chunk:
                     self._send(chunk)
                     sent += len(chunk)
@@ -82,15 +81,6 @@ class ReactorCall:
                     return
         except Exception:
             self._fail()
-
-    def _write(self, data: bytes) -> None:
-        """PEP 3333's write() callable: data goes out now, before the iterable."""
-        if self._start.status is None:
-            raise AssertionError("write() called before start_response()")
-        if type(data) is not bytes:
-            raise TypeError(f"write() takes bytes, not {type(data).__name__}")
-        if data:
-            self._send(data)
 
     def _send(self, chunk: bytes) -> None:
         if not self._start.head_sent:

@@ -18,8 +18,8 @@ class StartResponse:
     writer, which turns them into a 500 before anything is sent.
     """
 
-    def __init__(self, write: Callable[[bytes], None]) -> None:
-        self._write = write
+    def __init__(self, send: Callable[[bytes], None]) -> None:
+        self._send = send  # how the serving mode puts body bytes out
         self.status: tuple[int, bytes] | None = None
         self.headers: list[tuple[bytes, bytes]] = []
         self.head_sent = False
@@ -40,7 +40,26 @@ class StartResponse:
             raise AssertionError("start_response() called again without exc_info")
         self.status = parse_status(status)
         self.headers = encode_headers(response_headers)
-        return self._write
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        """PEP 3333's write() callable: the bytes go out before the returned iterable."""
+        if self.status is None:
+            raise AssertionError("write() called before start_response()")
+        check_body_bytes(data, "write()")
+        if data:
+            self._send(data)
+
+
+def check_body_bytes(data: object, source: str) -> bytes:
+    """Return ``data`` if it is bytes; a str is the usual mistake.
+
+    Raises:
+        TypeError: naming ``source`` and the type given.
+    """
+    if type(data) is not bytes:
+        raise TypeError(f"{source} gave {type(data).__name__}, not bytes")
+    return data
 
 
 def parse_status(status: Any) -> tuple[int, bytes]:

@@ -23,7 +23,7 @@ from ..exchange import Exchange
 from .failure_response import answer_failure
 from .reactor_mode import WSGIApp
 from .response_body import known_length
-from .start_response import StartResponse
+from .start_response import StartResponse, check_body_bytes
 
 log = Logger()
 
@@ -48,7 +48,7 @@ class ThreadCall:
         self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
         self._reactor = reactor
-        self._start = StartResponse(self._write)
+        self._start = StartResponse(self._send)  # write() blocks while the client is slow
         self._writable = threading.Condition()
         self._paused = False
         self._gone = False
@@ -136,25 +136,14 @@ class ThreadCall:
         self._length = known_length(result)
         if type(result) in (list, tuple) and len(result) == 1:  # type: ignore[arg-type]
             [chunk] = result
-            if type(chunk) is not bytes:
-                raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
+            check_body_bytes(chunk, "the WSGI iterable")
             self._send(chunk, finish=True)  # head, body and end in one hop
             return
         for chunk in result:
-            if type(chunk) is not bytes:
-                raise TypeError(f"WSGI iterable yielded {type(chunk).__name__}, not bytes")
+            check_body_bytes(chunk, "the WSGI iterable")
             if chunk:
                 self._send(chunk)
         self._send(b"", finish=True)
-
-    def _write(self, data: bytes) -> None:
-        """PEP 3333's write(): blocks this thread while the client is slow."""
-        if self._start.status is None:
-            raise AssertionError("write() called before start_response()")
-        if type(data) is not bytes:
-            raise TypeError(f"write() takes bytes, not {type(data).__name__}")
-        if data:
-            self._send(data)
 
     def _send(self, data: bytes, *, finish: bool = False) -> None:
         with self._writable:
