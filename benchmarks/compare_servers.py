@@ -32,7 +32,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -44,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from processes import stop_process
 from scenarios import SCENARIOS, BlockingTarget
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
@@ -277,14 +277,7 @@ def check_hello(server: RunningServer) -> None:
 
 def stop_server(server: RunningServer) -> None:
     """SIGTERM the server, wait a little, then SIGKILL it if it is still there."""
-    if server.process.poll() is not None:
-        return
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        server.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    stop_process(server.process, STOP_TIMEOUT_SECONDS)
 
 
 def start_all(options: argparse.Namespace, log_dir: Path, started: list[RunningServer]) -> None:

@@ -30,7 +30,6 @@ import argparse
 import hashlib
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import IO
 
 from memory_apps import FILE_ENVIRONMENT_VARIABLE
+from processes import stop_process
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCHMARKS_DIR.parent
@@ -185,14 +185,7 @@ def start_server(argv: list[str], log_path: Path, file_path: Path) -> Server:
 
 def stop_server(server: Server) -> None:
     """SIGTERM labweb, then SIGKILL it if it is still there after a while."""
-    if server.process.poll() is not None:
-        return
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        server.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    stop_process(server.process, STOP_TIMEOUT_SECONDS)
 
 
 def log_tail(log_path: Path) -> list[str]:
