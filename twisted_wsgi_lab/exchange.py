@@ -29,6 +29,7 @@ class Exchange:
         self.head = head
         self._protocol = protocol
         self._writer = ResponseWriter(head, server=protocol.factory.server_header)
+        self._head_bytes = b""  # the head, held until the first body bytes or finish()
         self._pending_body: deque[bytes] = deque()
         self._trailers: Headers | None = None  # set when the body is complete
         self._receiver: BodyReceiver | None = None
@@ -137,8 +138,8 @@ class Exchange:
 
     @property
     def response_started(self) -> bool:
-        """True once the status line has been written."""
-        return self._writer.started
+        """True once bytes of the response left: it can no longer become a 500."""
+        return self._writer.started and not self._head_bytes
 
     @property
     def keep_alive(self) -> bool:
@@ -146,16 +147,25 @@ class Exchange:
         return self._writer.keep_alive
 
     def start_response(
-        self, status: int, reason: bytes, headers: Iterable[tuple[bytes, bytes]]
+        self,
+        status: int,
+        reason: bytes,
+        headers: Iterable[tuple[bytes, bytes]],
+        *,
+        known_length: int | None = None,
     ) -> None:
-        """Write the status line and header fields.
+        """Set the status line and header fields; they leave with the first body bytes.
+
+        ``known_length`` becomes the Content-Length if the headers carry none. Holding
+        the head for the body makes one write, so one TCP segment, of a small response.
 
         Raises:
             ResponseHeaderError: the status or a header cannot be sent; nothing was written.
         """
-        data = self._writer.start(status, reason, headers, date=self._protocol.date())
-        if not self.disconnected:
-            self._protocol.write(data)
+        date = self._protocol.date()
+        self._head_bytes = self._writer.start(
+            status, reason, headers, date=date, known_length=known_length
+        )
 
     def write(self, data: bytes) -> None:
         """Write body bytes (dropped for HEAD, 204 and 304).
@@ -164,6 +174,8 @@ class Exchange:
             ResponseLengthError: more bytes than the Content-Length announced.
         """
         framed = self._writer.body(data)
+        if self._head_bytes:
+            framed, self._head_bytes = self._head_bytes + framed, b""
         if framed and not self.disconnected:
             self._protocol.write(framed)
 
@@ -173,7 +185,8 @@ class Exchange:
             return
         self.finished = True
         self._producer = None
-        tail = self._writer.end()
+        tail = self._head_bytes + self._writer.end()
+        self._head_bytes = b""
         if not self.disconnected:
             if tail:
                 self._protocol.write(tail)
@@ -183,6 +196,7 @@ class Exchange:
         """Give up on a response already under way: the connection is dropped."""
         self.finished = True
         self._producer = None
+        self._head_bytes = b""
         if not self.disconnected:
             self._protocol.abort_connection()
 

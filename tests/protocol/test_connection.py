@@ -223,3 +223,13 @@ def test_client_disconnect_tells_the_exchange(make):
     assert gone == [True]
     answer(handler.exchanges[0])  # late writes are dropped, not errors
     assert transport.value() == b""
+
+
+def test_a_small_response_leaves_in_one_write(make):
+    protocol, transport = make(EchoPathHandler())
+    writes = []
+    original = transport.write
+    transport.write = lambda data: (writes.append(data), original(data))
+    protocol.dataReceived(GET % b"one")
+    assert len(writes) == 1  # head and body together: one TCP segment, not two
+    assert parse_responses(writes[0])[0].body == b"/one"

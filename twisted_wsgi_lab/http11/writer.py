@@ -77,8 +77,12 @@ class ResponseWriter:
         headers: Iterable[tuple[bytes, bytes]],
         *,
         date: bytes,
+        known_length: int | None = None,
     ) -> bytes:
         """Return the status line and header section.
+
+        ``known_length`` is the body's length when the server knows it although the app
+        gave no Content-Length (a list of bytes, a file): it is sent as Content-Length.
 
         Raises:
             ResponseHeaderError: a status, reason, name or value that cannot be sent
@@ -90,6 +94,8 @@ class ResponseWriter:
             raise ResponseHeaderError("control character in reason phrase")
         lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
         length, seen = self._copy_fields(headers, lines)
+        if length is None and known_length is not None:
+            length = b"%d" % known_length
         self.status = status
         self._frame(status, length, lines)
         if b"date" not in seen:

@@ -91,12 +91,8 @@ class ReactorCall:
         start = self._start
         if start.status is None:
             raise AssertionError("the application returned without calling start_response()")
-        headers = start.headers
-        if known_length is not None and not any(
-            name.lower() == b"content-length" for name, _ in headers
-        ):
-            headers = [*headers, (b"Content-Length", b"%d" % known_length)]
-        self._exchange.start_response(start.status[0], start.status[1], headers)
+        status, reason = start.status
+        self._exchange.start_response(status, reason, start.headers, known_length=known_length)
         start.head_sent = True
 
     def _complete(self) -> None:

@@ -29,7 +29,7 @@ log = Logger()
 
 MAX_IN_FLIGHT_BYTES = 512 * 1024
 
-Head = tuple[int, bytes, list[tuple[bytes, bytes]]]
+Head = tuple[int, bytes, list[tuple[bytes, bytes]], int | None]  # ..., known length
 
 
 class _ClientGoneError(Exception):
@@ -92,7 +92,8 @@ class ThreadCall:
             if exchange.disconnected:
                 return
             if head is not None:
-                exchange.start_response(*head)
+                status, reason, headers, length = head
+                exchange.start_response(status, reason, headers, known_length=length)
             if data:
                 exchange.write(data)
             if finish:
@@ -159,12 +160,9 @@ class ThreadCall:
         start = self._start
         if start.status is None:
             raise AssertionError("the application returned without calling start_response()")
-        headers = start.headers
         length = 0 if finish and self._length is None else self._length
-        if length is not None and not any(name.lower() == b"content-length" for name, _ in headers):
-            headers = [*headers, (b"Content-Length", b"%d" % length)]
         start.head_sent = True
-        return start.status[0], start.status[1], headers
+        return start.status[0], start.status[1], start.headers, length
 
     def _close(self, result: Iterable[bytes]) -> None:
         close = getattr(result, "close", None)
