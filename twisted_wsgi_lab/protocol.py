@@ -20,7 +20,15 @@ from zope.interface import implementer
 
 from . import __version__
 from .exchange import Exchange
-from .http11 import BodyData, Headers, Limits, ProtocolError, RequestHead, RequestParser
+from .http11 import (
+    BodyData,
+    EndOfMessage,
+    Headers,
+    Limits,
+    ProtocolError,
+    RequestHead,
+    RequestParser,
+)
 from .http11.dates import http_date
 from .http11.writer import error_response
 
@@ -122,6 +130,11 @@ class HTTPProtocol(Protocol):
             # A producer still registered when the buffer drains would be resumed
             # instead of the connection closed (FileDescriptor.doWrite): unregister.
             self.transport.unregisterProducer()  # type: ignore[union-attr]
+            if self._blocks:
+                # Read again (dataReceived drops it all now): a TLS shutdown must read
+                # the peer's close_notify, and an EOF must be noticed.
+                self._blocks.clear()
+                self.transport.resumeProducing()  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
 
     def close_when_idle(self) -> None:
@@ -164,8 +177,12 @@ class HTTPProtocol(Protocol):
         if head.method == b"CONNECT":
             raise ProtocolError("CONNECT is not supported", status=501)
         exchange = Exchange(self, head)
-        self._receiving = exchange
         self._queue.append(exchange)
+        self._receiving = exchange
+        if not head.has_body:  # its EndOfMessage is due at once: the handler sees it done
+            end = self._parser.next_event()
+            assert type(end) is EndOfMessage
+            self._end_of_message(end.trailers)
         if len(self._queue) == 1:
             self._start(exchange)
         elif len(self._queue) > self._limits.max_pipelined_requests:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import socket
 import ssl
+import time
 
 import pytest
 from cryptography import x509
@@ -54,7 +55,7 @@ def self_signed(directory):
     return cert_path, key_path
 
 
-def test_tls_endpoint_gives_https_scheme(in_reactor, tmp_path):
+def test_tls_endpoint_gives_https_scheme_and_closes_cleanly(in_reactor, tmp_path):
     cert, key = self_signed(tmp_path)
 
     def app(environ, start_response):
@@ -74,6 +75,11 @@ def test_tls_endpoint_gives_https_scheme(in_reactor, tmp_path):
             data = b""
             while chunk := sock.recv(65536):
                 data += chunk
+        deadline = time.monotonic() + 10
+        while factory.connections and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Connection: close over TLS: the server finished its side of the shutdown too.
+        assert not factory.connections
     finally:
         in_reactor(port.stopListening)
     assert parse_responses(data)[0].body == b"https"
