@@ -92,6 +92,7 @@ class Exchange:
     def receive_body(self, receiver: BodyReceiver) -> None:
         """Start delivering the body to ``receiver``; sends 100 Continue if expected."""
         self._receiver = receiver
+        self._body_paused = False  # a new receiver starts taking data at once
         waiting = not self.body_complete and not self._pending_body  # no body byte yet
         if self.head.expects_continue and waiting and not self._writer.started:
             self._protocol.write(informational(100))

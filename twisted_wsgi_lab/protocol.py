@@ -138,8 +138,11 @@ class HTTPProtocol(Protocol):
             self.transport.loseConnection()  # type: ignore[union-attr]
 
     def close_when_idle(self) -> None:
-        """Close now if no request is being answered, else right after the response."""
-        self._block("shutdown")
+        """Close now if no request is being answered, else right after the response.
+
+        Reading goes on so a request body in flight still arrives; parsing stops at
+        the next request head, which will not be answered.
+        """
         if self._queue:
             self._last_response = True
         else:
@@ -174,6 +177,9 @@ class HTTPProtocol(Protocol):
         self._update_timer()
 
     def _request_head(self, head: RequestHead) -> None:
+        if self._last_response:
+            self._block("shutdown")  # the connection closes after the response under way
+            return
         if head.method == b"CONNECT":
             raise ProtocolError("CONNECT is not supported", status=501)
         exchange = Exchange(self, head)
@@ -249,17 +255,23 @@ class HTTPProtocol(Protocol):
         if not queue or queue[0] is not exchange:
             return
         queue.popleft()
-        if not exchange.body_complete:
+        if not exchange.keep_alive or self._last_response:
+            self.close()
+        elif not exchange.body_complete:
+            # The parser is still inside this body, so nothing is queued behind it.
             if exchange.head.expects_continue and not exchange.continue_sent:
                 self.close()  # the client may or may not send the body now: close
                 return
-            exchange.receive_body(_DISCARD)  # read and drop the rest of the body
-        if not exchange.keep_alive or self._last_response:
-            self.close()
+            # Read and drop the rest; parsing resumes from here, and the next head it
+            # finds starts at once because the queue is empty.
+            exchange.receive_body(_DISCARD)
+            self._update_timer()
         elif queue:
+            # Start the next exchange before reading further: parsing may run (and even
+            # fail) inside _unblock, and must find the queue as it is.
+            self._start(queue[0])
             if len(queue) <= self._limits.max_pipelined_requests:
                 self._unblock("pipeline")
-            self._start(queue[0])
         elif self._failed is not None:
             self._send_error(self._failed)
         else:
@@ -302,11 +314,13 @@ class HTTPProtocol(Protocol):
 
     def _update_timer(self) -> None:
         """Arm the one timeout that applies to what the connection is waiting for."""
+        receiving = self._receiving
         if self._closing or self._failed is not None:
             kind = None
-        elif self._queue:  # hosted code is answering; only a stalled body is timed
-            receiving = self._receiving
-            kind = "body" if receiving is not None and receiving.wants_body else None
+        elif receiving is not None:  # a body is awaited (or dropped after its response)
+            kind = "body" if receiving.wants_body else None
+        elif self._queue:  # hosted code is answering; it is not timed here
+            kind = None
         elif self._parser.between_requests:
             kind = "keepalive"
         else:
@@ -352,15 +366,18 @@ class HTTPProtocol(Protocol):
             self._timer = self.factory.clock.callLater(left, self._timed_out)
             return
         self._timer_kind = None
-        if kind == "keepalive":
-            self.close()
-        elif kind == "header" or (kind == "body" and not self._queue[0].response_started):
+        answering = self._queue[0] if self._queue else None
+        if kind == "keepalive" or (kind == "body" and answering is None):
+            self.close()  # idle, or dropping a body whose response is complete
+        elif kind == "header" or not answering.response_started:  # type: ignore[union-attr]
             error = ProtocolError(f"no complete request {kind} in time", status=408)
             self._failed = error
-            self._queue.clear()
+            waiting, self._queue = list(self._queue), deque()
+            for exchange in waiting:  # hosted code stops writing and reading now
+                exchange._connection_lost()
             self._send_error(error)
-        elif kind == "body":
-            self.abort_connection()
+        else:
+            self.abort_connection()  # a response under way cannot carry the 408
 
 
 class HTTPFactory(Factory[HTTPProtocol]):

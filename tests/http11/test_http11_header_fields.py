@@ -94,6 +94,25 @@ def test_a_control_byte_in_a_value_is_refused_with_400(byte: bytes) -> None:
     assert refusal(request(b"Host: a", b"X: a" + byte + b"b")) == 400
 
 
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(b"X:" + b" " * 60_000 + b"\x01", id="spaces-then-a-control-byte"),
+        pytest.param(b"X: a" + b" \t" * 30_000 + b"\x00", id="inner-whitespace-then-nul"),
+        pytest.param(b"X:" + b"\t" * 60_000, id="only-whitespace"),
+    ],
+)
+def test_a_long_run_of_whitespace_in_a_value_is_judged_without_backtracking(line: bytes) -> None:
+    """A value pattern with lazy parts between OWS runs took hours on 60 KB of spaces."""
+    limits = Limits(max_head_bytes=128 * 1024, max_request_line_bytes=8192)
+    data = request(b"Host: a", line)
+    if line.endswith((b"\x00", b"\x01")):
+        assert refusal(data, limits) == 400
+    else:
+        assert head_of(data, limits).headers[1] == (b"x", b"")
+
+
 @pytest.mark.parametrize(
     "data",
     [

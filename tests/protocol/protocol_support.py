@@ -43,3 +43,17 @@ class IgnoredBody:
 
     def body_end(self, trailers: object) -> None:
         pass
+
+
+class BodyCollector:
+    """A body receiver that keeps every piece and notes the end."""
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+        self.ended = False
+
+    def body_data(self, data: bytes) -> None:
+        self.data.append(data)
+
+    def body_end(self, trailers: object) -> None:
+        self.ended = True

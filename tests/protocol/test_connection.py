@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol_support import EchoPathHandler, HeldHandler, answer
+from protocol_support import BodyCollector, EchoPathHandler, HeldHandler, answer
 
 from twisted_wsgi_lab.testing import parse_responses
 
@@ -118,18 +118,6 @@ def test_connect_is_answered_501(make):
     protocol.dataReceived(b"CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n")
     [response] = parse_responses(transport.value())
     assert response.status == 501
-
-
-class BodyCollector:
-    def __init__(self) -> None:
-        self.data: list[bytes] = []
-        self.ended = False
-
-    def body_data(self, data: bytes) -> None:
-        self.data.append(data)
-
-    def body_end(self, trailers) -> None:
-        self.ended = True
 
 
 EXPECTING = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"

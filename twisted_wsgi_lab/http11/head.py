@@ -12,6 +12,7 @@ from .events import Headers, RequestHead
 from .grammar import (
     ABSOLUTE_TARGET,
     FIELD_LINE,
+    FIELD_VALUE,
     HOST,
     OTHER_VERSION,
     REQUEST_LINE,
@@ -64,9 +65,10 @@ def parse_fields(lines: list[bytes]) -> Headers:
     fields = []
     for line in lines:
         match = FIELD_LINE.fullmatch(line)
-        if match is None:
+        value = match.group(2).strip(b" \t") if match is not None else b""
+        if match is None or FIELD_VALUE.fullmatch(value) is None:
             raise ProtocolError(_field_problem(line))
-        fields.append((match.group(1).lower(), match.group(2)))
+        fields.append((match.group(1).lower(), value))
     return tuple(fields)
 
 
