@@ -36,6 +36,8 @@ def test_a_body_paused_by_the_application_is_still_dropped_after_its_response(ma
     protocol.dataReceived(b"def" + GET % b"next")
     assert collector.data == []  # the application's receiver got nothing after pausing
     assert [e.head.path for e in handler.exchanges] == [b"/upload", b"/next"]
+    answer(handler.exchanges[1], b"next")
+    assert [r.body for r in parse_responses(transport.value())] == [b"enough", b"next"]
 
 
 def test_a_framing_error_found_when_a_full_pipeline_resumes_is_answered(make):
