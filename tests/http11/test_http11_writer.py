@@ -127,6 +127,27 @@ def test_head_and_304_keep_the_content_length_the_app_gave(method: bytes, status
     assert b"Content-Length: 5" in field_lines(head)
 
 
+@pytest.mark.parametrize(
+    ("method", "status", "known_length"),
+    [(b"HEAD", 200, 0), (b"GET", 304, 0), (b"GET", 304, 7), (b"HEAD", 304, 7)],
+)
+def test_an_empty_or_304_body_is_not_taken_for_the_representation_length(
+    method: bytes, status: int, known_length: int
+) -> None:
+    """A HEAD-aware app sends no body: ``Content-Length: 0`` would be a false claim."""
+    head = ResponseWriter(request_head(method), server=b"lab/1").start(
+        status, b"Reason", [], date=DATE, known_length=known_length
+    )
+    assert not any(line.lower().startswith(b"content-length") for line in field_lines(head))
+
+
+def test_a_body_made_for_head_gives_the_content_length_a_get_would_get() -> None:
+    writer = writer_for(b"HEAD")
+    head = writer.start(200, b"OK", [], date=DATE, known_length=11)
+    assert b"Content-Length: 11" in field_lines(head)
+    assert writer.body(b"hello world") == b""
+
+
 def test_204_never_carries_content_length() -> None:
     head = start(writer_for(), 204, (b"Content-Length", b"5"))
     assert not any(line.lower().startswith(b"content-length") for line in field_lines(head))

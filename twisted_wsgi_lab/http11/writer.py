@@ -94,10 +94,8 @@ class ResponseWriter:
             raise ResponseHeaderError("control character in reason phrase")
         lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
         length, seen = self._copy_fields(headers, lines)
-        if length is None and known_length is not None:
-            length = b"%d" % known_length
         self.status = status
-        self._frame(status, length, lines)
+        self._frame(status, length, known_length, lines)
         if b"date" not in seen:
             lines.append(b"Date: " + date + b"\r\n")
         if b"server" not in seen:
@@ -138,14 +136,26 @@ class ResponseWriter:
             raise ResponseHeaderError(f"invalid Content-Length {value!r}")
         return value
 
-    def _frame(self, status: int, length: bytes | None, lines: list[bytes]) -> None:
-        """Choose how the body is delimited and add the fields that say so."""
+    def _frame(
+        self, status: int, length: bytes | None, known_length: int | None, lines: list[bytes]
+    ) -> None:
+        """Choose how the body is delimited and add the fields that say so.
+
+        Without a body (HEAD, 204, 304) the field gives the length a GET would get, so
+        a ``known_length`` is used only when it is a body the app made for HEAD: an
+        empty body there (or any body of a 304) says nothing of that length.
+        """
         head = self._head
         if head.method == b"HEAD" or status in (204, 304):
             self._mode = "none"
+            if length is None and known_length and status not in (204, 304):
+                length = b"%d" % known_length
             if length is not None and status != 204:
                 lines.append(b"Content-Length: " + length + b"\r\n")
-        elif length is not None:
+            return self._connection_field(lines)
+        if length is None and known_length is not None:
+            length = b"%d" % known_length
+        if length is not None:
             self._mode = "length"
             self._remaining = int(length)
             lines.append(b"Content-Length: " + length + b"\r\n")
@@ -155,9 +165,12 @@ class ResponseWriter:
         else:
             self._mode = "close"
             self.keep_alive = False
+        self._connection_field(lines)
+
+    def _connection_field(self, lines: list[bytes]) -> None:
         if not self.keep_alive:
             lines.append(b"Connection: close\r\n")
-        elif head.version < (1, 1):
+        elif self._head.version < (1, 1):
             lines.append(b"Connection: keep-alive\r\n")
 
     def body(self, data: bytes) -> bytes:
