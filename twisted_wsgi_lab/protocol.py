@@ -71,6 +71,7 @@ class HTTPProtocol(Protocol):
         self._closing = False
         self.writes_paused = False
         self._timer: IDelayedCall | None = None
+        self._send_timer: IDelayedCall | None = None  # runs while the client is not reading
         self._timer_kind: str | None = None
         self._deadline = 0.0
         self._request_started = 0.0
@@ -105,6 +106,7 @@ class HTTPProtocol(Protocol):
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._closing = True
         self._cancel_timer()
+        self._cancel_send_timer()
         self.factory.connections.discard(self)
         exchanges = list(self._queue)
         if self._receiving is not None and self._receiving not in exchanges:
@@ -136,6 +138,9 @@ class HTTPProtocol(Protocol):
                 self._blocks.clear()
                 self.transport.resumeProducing()  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
+            if self._send_timer is None:  # linger: unsent bytes wait this long at most
+                seconds = self._limits.send_timeout_seconds
+                self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
 
     def close_when_idle(self) -> None:
         """Close now if no request is being answered, else right after the response.
@@ -149,7 +154,11 @@ class HTTPProtocol(Protocol):
             self.close()
 
     def abort_connection(self) -> None:
-        """Give up on the connection: a response under way cannot be completed."""
+        """Give up on the connection: a response under way cannot be completed.
+
+        What was written still goes out (the client sees a truncated response, not a
+        reset); the linger timer set by ``close`` drops a client that stops reading.
+        """
         self.close()
 
     # -- parsing --------------------------------------------------------------------
@@ -296,6 +305,9 @@ class HTTPProtocol(Protocol):
     def pauseProducing(self) -> None:
         """From the transport: its write buffer is full; pause the response source."""
         self.writes_paused = True
+        if self._send_timer is None and not self._closing:
+            seconds = self._limits.send_timeout_seconds
+            self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
         producer = self._queue[0].producer if self._queue else None
         if producer is not None:
             producer.pauseProducing()
@@ -303,6 +315,7 @@ class HTTPProtocol(Protocol):
     def resumeProducing(self) -> None:
         """From the transport: the write buffer drained."""
         self.writes_paused = False
+        self._cancel_send_timer()
         producer = self._queue[0].producer if self._queue else None
         if producer is not None:
             producer.resumeProducing()
@@ -355,6 +368,22 @@ class HTTPProtocol(Protocol):
         if self._timer is not None:
             self._timer.cancel()
         self._timer = None
+
+    def _cancel_send_timer(self) -> None:
+        if self._send_timer is not None:
+            if self._send_timer.active():
+                self._send_timer.cancel()
+            self._send_timer = None
+
+    def _send_timed_out(self) -> None:
+        self._send_timer = None
+        request = self._queue[0].request_line if self._queue else "(no request)"
+        log.info(
+            "dropping a client that stopped reading the response to {request}", request=request
+        )
+        self._closing = True
+        self._cancel_timer()
+        self.transport.abortConnection()  # type: ignore[union-attr]
 
     def _timed_out(self) -> None:
         self._timer = None

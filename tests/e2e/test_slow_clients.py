@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from wsgiref.validate import validator
 
@@ -44,3 +45,29 @@ def test_slow_head_senders_do_not_block_a_normal_client_and_get_408(serve):
     finally:
         for sock in slow:
             sock.close()
+
+
+def test_a_client_that_never_reads_is_dropped_and_the_app_closed(serve):
+    closed = threading.Event()
+    chunk = b"x" * 65536
+
+    class Endless:
+        """A response far larger than any socket buffer; close() says it was let go."""
+
+        def __iter__(self):
+            for _ in range(20_000):  # 1.25 GiB: never reached in this test
+                yield chunk
+
+        def close(self):
+            closed.set()
+
+    def endless(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return Endless()
+
+    port = serve(validator(endless), send_timeout_seconds=1.0)
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")  # and never read a byte
+        assert closed.wait(15), "the stalled response still holds the app"

@@ -92,3 +92,39 @@ def test_whole_request_deadline_is_kept_when_it_comes_before_the_header_timeout(
     clock.advance(0.2)
     [response] = parse_responses(transport.value())
     assert response.status == 408
+
+
+def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, send_timeout_seconds=20)
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    exchange = handler.exchanges[0]
+    exchange.start_response(200, b"OK", [])
+    exchange.write(b"x" * 1000)
+    protocol.pauseProducing()  # the transport's buffer is full: the client is not reading
+    clock.advance(19)
+    assert not transport.disconnected
+    clock.advance(2)
+    assert transport.disconnected  # aborted: the unsent bytes are not waited for
+    protocol.connectionLost()
+    assert exchange.disconnected
+
+
+def test_a_client_that_reads_again_in_time_is_kept(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, send_timeout_seconds=20)
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    protocol.pauseProducing()
+    clock.advance(15)
+    protocol.resumeProducing()
+    protocol.pauseProducing()  # each stall is timed on its own
+    clock.advance(15)
+    assert not transport.disconnecting
+
+
+def test_a_closing_connection_whose_bytes_are_never_read_is_dropped(make, clock):
+    protocol, transport = make(EchoPathHandler(), send_timeout_seconds=20)
+    protocol.dataReceived(b"GET / HTTP/1.0\r\n\r\n")  # answered, then closed
+    assert transport.disconnecting and not transport.disconnected
+    clock.advance(21)  # the close waits for the buffer to drain at most this long
+    assert transport.disconnected
