@@ -109,6 +109,8 @@ class HTTPService(Service):
         from twisted.internet import reactor
 
         def fire() -> None:
+            if grace.active():
+                grace.cancel()
             if not stopped.called:
                 stopped.callback(None)
 
@@ -116,10 +118,10 @@ class HTTPService(Service):
             pool.stop()
             reactor.callFromThread(fire)  # type: ignore[attr-defined]
 
-        threading.Thread(target=join, name="labweb-pool-stop", daemon=True).start()
         # An app thread that never returns must not hold the exit past a short grace;
         # the pool's threads are daemons, so the process can still end.
-        self.factory.clock.callLater(POOL_JOIN_GRACE_SECONDS, fire)
+        grace = self.factory.clock.callLater(POOL_JOIN_GRACE_SECONDS, fire)
+        threading.Thread(target=join, name="labweb-pool-stop", daemon=True).start()
         return stopped
 
     def _drain(self) -> Deferred[None]:
