@@ -138,9 +138,7 @@ class HTTPProtocol(Protocol):
                 self._blocks.clear()
                 self.transport.resumeProducing()  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
-            if self._send_timer is None:  # linger: unsent bytes wait this long at most
-                seconds = self._limits.send_timeout_seconds
-                self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
+            self._arm_send_timer()  # linger: unsent bytes wait this long at most
 
     def close_when_idle(self) -> None:
         """Close now if no request is being answered, else right after the response.
@@ -305,9 +303,8 @@ class HTTPProtocol(Protocol):
     def pauseProducing(self) -> None:
         """From the transport: its write buffer is full; pause the response source."""
         self.writes_paused = True
-        if self._send_timer is None and not self._closing:
-            seconds = self._limits.send_timeout_seconds
-            self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
+        if not self._closing:
+            self._arm_send_timer()
         producer = self._queue[0].producer if self._queue else None
         if producer is not None:
             producer.pauseProducing()
@@ -368,6 +365,11 @@ class HTTPProtocol(Protocol):
         if self._timer is not None:
             self._timer.cancel()
         self._timer = None
+
+    def _arm_send_timer(self) -> None:
+        if self._send_timer is None:
+            seconds = self._limits.send_timeout_seconds
+            self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
 
     def _cancel_send_timer(self) -> None:
         if self._send_timer is not None:
@@ -451,3 +453,4 @@ class _OverloadedProtocol(HTTPProtocol):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_timer()
+        self._cancel_send_timer()

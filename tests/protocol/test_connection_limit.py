@@ -28,3 +28,22 @@ def test_a_closed_connection_makes_room_again():
     protocol, transport = connect(factory)
     protocol.dataReceived(b"GET /ok HTTP/1.1\r\nHost: a\r\n\r\n")
     assert parse_responses(transport.value())[0].body == b"/ok"
+
+
+def test_a_refused_client_that_never_reads_is_dropped_after_the_send_timeout():
+    clock = Clock()
+    factory = HTTPFactory(EchoPathHandler(), limits=Limits(max_connections=1), clock=clock)
+    connect(factory)
+    _, transport = connect(factory)
+    clock.advance(Limits().send_timeout_seconds + 1)
+    assert transport.disconnected
+
+
+def test_a_refused_connection_gone_at_once_leaves_no_timer_behind():
+    clock = Clock()
+    factory = HTTPFactory(EchoPathHandler(), limits=Limits(max_connections=1), clock=clock)
+    accepted, _ = connect(factory)
+    refused, _ = connect(factory)
+    refused.connectionLost()
+    accepted.connectionLost()
+    assert clock.getDelayedCalls() == []
