@@ -262,6 +262,8 @@ class HTTPProtocol(Protocol):
         if not queue or queue[0] is not exchange:
             return
         queue.popleft()
+        if self._closing:
+            return  # closed or dropped meanwhile (a send timeout): start nothing more
         if not exchange.keep_alive or self._last_response:
             self.close()
         elif not exchange.body_complete:

@@ -71,3 +71,28 @@ def test_a_client_that_never_reads_is_dropped_and_the_app_closed(serve):
         sock.connect(("127.0.0.1", port))
         sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")  # and never read a byte
         assert closed.wait(15), "the stalled response still holds the app"
+
+
+def test_a_client_reading_steadily_is_not_dropped_however_large_the_item(serve):
+    """Django and Flask answer with one item; the send timeout must see progress in it."""
+    size = 8 * 1024 * 1024
+    body = b"x" * size
+
+    def one_item(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [body]
+
+    port = serve(validator(one_item), send_timeout_seconds=0.5)
+    received = 0
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        started = time.monotonic()
+        while data := sock.recv(256 * 1024):  # about 10 MB/s: longer than the timeout
+            received += len(data)
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+    assert elapsed > 0.5  # the transfer outlasted the send timeout...
+    assert received > size  # ...and the whole body (and head) arrived

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from wsgiref.validate import validator
 
 import pytest
@@ -117,6 +118,36 @@ def test_client_gone_during_a_read_raises_in_the_app_and_closes(serve):
     sock.close()
     assert done.wait(TIMEOUT)
     assert outcome == ["read raised", "closed"]
+
+
+def test_a_chunked_upload_stays_readable_after_the_client_left(serve):
+    """The spooled body is the app thread's until it returns, gone client or not."""
+    client_gone = threading.Event()
+    done = threading.Event()
+    outcome: list[object] = []
+
+    def app(environ, start_response):
+        assert client_gone.wait(TIMEOUT)
+        try:
+            outcome.append(environ["wsgi.input"].read(5))
+        except Exception as error:  # a closed file raises ValueError here
+            outcome.append(error)
+        done.set()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"late"]
+
+    port = serve(validator(app))
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n0\r\n\r\n"
+        )
+        sock.shutdown(socket.SHUT_WR)
+        assert read_all(sock) == b""  # the server sees the EOF and closes (nothing sent)
+    time.sleep(0.2)  # let the reactor run connectionLost before the app reads
+    client_gone.set()
+    assert done.wait(TIMEOUT)
+    assert outcome == [b"hello"]
 
 
 def test_environ_says_multithread(serve):

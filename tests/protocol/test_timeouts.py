@@ -128,3 +128,20 @@ def test_a_closing_connection_whose_bytes_are_never_read_is_dropped(make, clock)
     assert transport.disconnecting and not transport.disconnected
     clock.advance(21)  # the close waits for the buffer to drain at most this long
     assert transport.disconnected
+
+
+def test_nothing_pipelined_starts_after_the_send_timeout_dropped_the_connection(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, send_timeout_seconds=5)
+    protocol.dataReceived(
+        b"GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
+    big = handler.exchanges[0]
+    big.start_response(200, b"OK", [(b"Content-Length", b"3")])
+    big.write(b"ab")
+    protocol.pauseProducing()
+    clock.advance(6)
+    assert transport.disconnected
+    big.write(b"c")  # the app finishes before connectionLost comes (a reactor turn later)
+    big.finish()
+    assert [e.head.path for e in handler.exchanges] == [b"/big"]

@@ -231,3 +231,19 @@ def test_head_request_runs_the_app_but_sends_no_body(serve):
     protocol.dataReceived(b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n" + GET)
     head, get = parse_responses(transport.value(), head_methods=(0,))
     assert head.body == b"" and get.body == b"abc"
+
+
+def test_a_large_single_item_is_sent_in_slices_a_slow_client_pauses(serve, clock):
+    body = bytes(range(256)) * 4096  # 1 MiB, one item, as frameworks return it
+    protocol, transport = serve(validator(app_returning([body])))
+    protocol.dataReceived(GET)
+    first_turn = len(transport.value())
+    assert first_turn < len(body)  # not handed over whole: the reactor turn ended early
+    protocol.pauseProducing()  # the client is slow
+    clock.advance(0)
+    assert len(transport.value()) == first_turn  # no slice goes out while paused
+    protocol.resumeProducing()
+    for _ in range(4):  # at most PUMP_BYTES a turn
+        clock.advance(0)
+    [response] = parse_responses(transport.value())
+    assert response.body == body

@@ -2,7 +2,8 @@
 
 The iterable is driven as a push producer: a slow client pauses the iteration, and
 each reactor turn takes at most ``PUMP_BYTES`` or ``PUMP_ITEMS`` from it, so a long
-response never holds the reactor (and every other connection) for long.
+response never holds the reactor (and every other connection) for long. A large item
+is sent in slices, so even a one-item response is paused while the client is slow.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from zope.interface import implementer
 
 from ..exchange import Exchange
 from .failure_response import answer_failure
-from .response_body import known_length
+from .response_body import WRITE_SLICE_BYTES, known_length, slices
 from .start_response import StartResponse, check_body_bytes
 
 log = Logger()
@@ -40,6 +41,7 @@ class ReactorCall:
         self._start = StartResponse(self._send)
         self._result: Iterable[bytes] | None = None
         self._iterator: Iterator[bytes] | None = None
+        self._slices: Iterator[bytes] | None = None  # the rest of a large item
         self._length: int | None = None  # known before sending: becomes Content-Length
         self._paused = False
         self._done = False
@@ -67,15 +69,24 @@ class ReactorCall:
         sent = items = 0
         try:
             while not self._paused and not self._done:
-                item = next(iterator, _END)
-                if item is _END:
-                    self._complete()
-                    return
-                chunk = check_body_bytes(item, "the WSGI iterable")
+                if self._slices is not None:
+                    chunk = next(self._slices, b"")
+                    if not chunk:
+                        self._slices = None
+                        continue
+                else:
+                    item = next(iterator, _END)
+                    if item is _END:
+                        self._complete()
+                        return
+                    chunk = check_body_bytes(item, "the WSGI iterable")
+                    items += 1
+                    if len(chunk) > WRITE_SLICE_BYTES:
+                        self._slices = slices(chunk)
+                        continue
                 if chunk:
                     self._send(chunk)
                     sent += len(chunk)
-                items += 1
                 if sent >= PUMP_BYTES or items >= PUMP_ITEMS:
                     self._scheduled = self._exchange.clock.callLater(0, self._pump)
                     return

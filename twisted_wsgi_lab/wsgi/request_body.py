@@ -22,6 +22,7 @@ class SpooledBody:
         self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=spool_bytes)  # noqa: SIM115
         self._length = 0
         self._on_complete = on_complete
+        self._handed_over = False
 
     def body_data(self, data: bytes) -> None:
         self._file.write(data)
@@ -29,8 +30,15 @@ class SpooledBody:
 
     def body_end(self, trailers: Headers) -> None:
         self._file.seek(0)
+        self._handed_over = True
         self._on_complete(self._file, self._length)
 
     def discard(self) -> None:
-        """The request will never be answered: free the memory or file now."""
-        self._file.close()
+        """The client left before the app got the body: free the memory or file now.
+
+        Once handed over the file is the app's ``wsgi.input``, closed by whoever runs
+        the app when it is done; closing it here could pull it from under a pool
+        thread still reading it.
+        """
+        if not self._handed_over:
+            self._file.close()

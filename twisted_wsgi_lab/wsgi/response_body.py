@@ -11,6 +11,10 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 FILE_BLOCK_BYTES = 64 * 1024
+# A body item larger than this goes to the connection a slice at a time, each sent only
+# while the client keeps up. Backpressure then acts every slice, and the send timeout
+# measures a stall (no slice taken), not the time a huge item needs to drain.
+WRITE_SLICE_BYTES = 64 * 1024
 
 
 class FileWrapper:
@@ -43,6 +47,13 @@ class FileWrapper:
             return max(size - self.filelike.tell(), 0)
         except (AttributeError, OSError, ValueError):
             return None
+
+
+def slices(chunk: bytes) -> Iterator[bytes]:
+    """``chunk`` in pieces of at most ``WRITE_SLICE_BYTES``, each copied once."""
+    view = memoryview(chunk)
+    for start in range(0, len(chunk), WRITE_SLICE_BYTES):
+        yield bytes(view[start : start + WRITE_SLICE_BYTES])
 
 
 def known_length(result: Any) -> int | None:

@@ -22,7 +22,7 @@ from zope.interface import implementer
 from ..exchange import Exchange
 from .failure_response import answer_failure
 from .reactor_mode import WSGIApp
-from .response_body import known_length
+from .response_body import WRITE_SLICE_BYTES, known_length, slices
 from .start_response import StartResponse, check_body_bytes
 
 log = Logger()
@@ -147,6 +147,15 @@ class ThreadCall:
         self._send(b"", finish=True)
 
     def _send(self, data: bytes, *, finish: bool = False) -> None:
+        if len(data) > WRITE_SLICE_BYTES:  # each slice waits for the client in turn
+            for piece in slices(data):
+                self._send_piece(piece)
+            if finish:
+                self._send_piece(b"", finish=True)
+        else:
+            self._send_piece(data, finish=finish)
+
+    def _send_piece(self, data: bytes, *, finish: bool = False) -> None:
         with self._writable:
             while not self._gone and (self._paused or self._in_flight > MAX_IN_FLIGHT_BYTES):
                 self._writable.wait()
