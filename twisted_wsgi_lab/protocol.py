@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 log = Logger()
 
+# How long a half-closed connection keeps reading (and dropping) what a client still
+# sends before it is closed fully; long enough for the client to read the response.
+LINGER_SECONDS = 2.0
+
 
 class _Discard:
     """Body receiver for a request answered without reading its body."""
@@ -72,6 +76,7 @@ class HTTPProtocol(Protocol):
         self.writes_paused = False
         self._timer: IDelayedCall | None = None
         self._send_timer: IDelayedCall | None = None  # runs while the client is not reading
+        self._linger: IDelayedCall | None = None  # a half-closed connection's full close
         self._timer_kind: str | None = None
         self._deadline = 0.0
         self._request_started = 0.0
@@ -105,8 +110,7 @@ class HTTPProtocol(Protocol):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._closing = True
-        self._cancel_timer()
-        self._cancel_send_timer()
+        self._cancel_all_timers()
         self.factory.connections.discard(self)
         exchanges = list(self._queue)
         if self._receiving is not None and self._receiving not in exchanges:
@@ -137,8 +141,24 @@ class HTTPProtocol(Protocol):
                 # the peer's close_notify, and an EOF must be noticed.
                 self._blocks.clear()
                 self.transport.resumeProducing()  # type: ignore[union-attr]
-            self.transport.loseConnection()  # type: ignore[union-attr]
-            self._arm_send_timer()  # linger: unsent bytes wait this long at most
+            half_close = getattr(self.transport, "loseWriteConnection", None)
+            if half_close is not None and self._client_may_be_sending():
+                # RFC 9112 section 9.6: closing outright with the client still sending
+                # makes the kernel answer its next bytes with a reset, which can destroy
+                # the response before it is read. Send FIN after the response, read and
+                # drop until the client closes too, and close fully after a short wait.
+                half_close()
+                self._linger = self.factory.clock.callLater(
+                    LINGER_SECONDS,
+                    self.transport.loseConnection,  # type: ignore[union-attr]
+                )
+            else:
+                self.transport.loseConnection()  # type: ignore[union-attr]
+            self._arm_send_timer()  # unsent bytes wait this long at most
+
+    def _client_may_be_sending(self) -> bool:
+        """True if part of a request (a refused head, an unread body) may still come."""
+        return self._failed is not None or not self._parser.between_requests
 
     def close_when_idle(self) -> None:
         """Close now if no request is being answered, else right after the response.
@@ -374,10 +394,17 @@ class HTTPProtocol(Protocol):
             self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
 
     def _cancel_send_timer(self) -> None:
-        if self._send_timer is not None:
-            if self._send_timer.active():
-                self._send_timer.cancel()
-            self._send_timer = None
+        if self._send_timer is not None and self._send_timer.active():
+            self._send_timer.cancel()
+        self._send_timer = None
+
+    def _cancel_all_timers(self) -> None:
+        """The connection is gone: nothing of it may fire later."""
+        self._cancel_timer()
+        self._cancel_send_timer()
+        if self._linger is not None and self._linger.active():
+            self._linger.cancel()
+        self._linger = None
 
     def _send_timed_out(self) -> None:
         self._send_timer = None
@@ -454,5 +481,4 @@ class _OverloadedProtocol(HTTPProtocol):
         self._send_error(error)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self._cancel_timer()
-        self._cancel_send_timer()
+        self._cancel_all_timers()

@@ -187,3 +187,18 @@ def test_a_streaming_response_does_not_starve_other_clients(serve):
     reader.join(TIMEOUT)
     big.close()
     assert body.closed.wait(TIMEOUT)
+
+
+def test_a_refused_upload_still_being_sent_is_not_reset(serve):
+    """RFC 9112 section 9.6: FIN after the 413, then read on, so the client's bytes in
+    flight do not make the kernel answer with a reset that could destroy the 413."""
+    port = serve(validator(hello), max_body_bytes=1024)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):  # the response, then the server's FIN
+            received += chunk
+        assert parse_responses(received)[0].status == 413
+        for _ in range(5):  # the upload goes on after the FIN: no reset comes back
+            sock.sendall(b"x" * 8192)
+            time.sleep(0.02)
