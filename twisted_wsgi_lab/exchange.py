@@ -180,6 +180,17 @@ class Exchange:
         if framed and not self.disconnected:
             self._protocol.write(framed)
 
+    def check_body_size(self, size: int) -> None:
+        """Check that ``size`` more body bytes fit the response, before sending any.
+
+        A body handed over in slices is checked whole first, so a body longer than
+        its Content-Length is still refused while a 500 can be sent instead.
+
+        Raises:
+            ResponseLengthError: more bytes than the Content-Length announced.
+        """
+        self._writer.check_length(size)
+
     def finish(self) -> None:
         """The response is complete; the next pipelined request may be answered."""
         if self.finished:

@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
+from twisted.internet.interfaces import (
+    IDelayedCall,
+    IHalfCloseableProtocol,
+    IPushProducer,
+    IReactorTime,
+    ISSLTransport,
+    ITCPTransport,
+)
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -39,8 +46,8 @@ if TYPE_CHECKING:
 
 log = Logger()
 
-# How long a half-closed connection keeps reading (and dropping) what a client still
-# sends before it is closed fully; long enough for the client to read the response.
+# After labweb half-closed a connection, how long the client may stay silent before it
+# is closed fully; data still arriving (an upload going on) restarts the wait.
 LINGER_SECONDS = 2.0
 
 
@@ -57,7 +64,7 @@ class _Discard:
 _DISCARD = _Discard()
 
 
-@implementer(IPushProducer)
+@implementer(IPushProducer, IHalfCloseableProtocol)
 class HTTPProtocol(Protocol):
     """One HTTP/1.1 connection: requests in, responses out, in order."""
 
@@ -86,6 +93,7 @@ class HTTPProtocol(Protocol):
             "body": self._limits.body_timeout_seconds,
         }
         self._last_response = False  # set when shutting down: close after this response
+        self._input_ended = False  # the client half-closed: no more bytes will come
 
     # -- connection life ------------------------------------------------------------
 
@@ -96,6 +104,8 @@ class HTTPProtocol(Protocol):
 
     def dataReceived(self, data: bytes) -> None:
         if self._closing or self._failed is not None:
+            if self._linger is not None:
+                self._linger.reset(LINGER_SECONDS)  # still sending: keep draining
             return
         if (
             self._limits.request_timeout_seconds is not None
@@ -107,6 +117,29 @@ class HTTPProtocol(Protocol):
         if self._timer_kind == "body":
             self._arm("body")  # the body timeout counts silence, so data restarts it
         self._process()
+
+    def readConnectionLost(self) -> None:
+        """From TCP: the client sent EOF. Answer the requests that are complete, then close.
+
+        Without this Twisted would take the EOF for a lost connection and drop a
+        response still buffered (a client that does ``shutdown(SHUT_WR)``, ``nc -N``).
+        """
+        self._input_ended = True
+        if self._closing:
+            self._close_fully()
+        else:
+            self._process()  # whatever waits for more input now closes (_update_timer)
+
+    def writeConnectionLost(self) -> None:
+        """From TCP: the FIN after the response has gone; drain the client a while."""
+        if not self._input_ended and self._linger is None:
+            self._linger = self.factory.clock.callLater(LINGER_SECONDS, self._close_fully)
+
+    def _close_fully(self) -> None:
+        if self._linger is not None and self._linger.active():
+            self._linger.cancel()
+        self._linger = None
+        self.transport.loseConnection()  # type: ignore[union-attr]
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._closing = True
@@ -136,28 +169,25 @@ class HTTPProtocol(Protocol):
             # A producer still registered when the buffer drains would be resumed
             # instead of the connection closed (FileDescriptor.doWrite): unregister.
             self.transport.unregisterProducer()  # type: ignore[union-attr]
-            if self._blocks:
+            if self._blocks and not self._input_ended:
                 # Read again (dataReceived drops it all now): a TLS shutdown must read
                 # the peer's close_notify, and an EOF must be noticed.
                 self._blocks.clear()
                 self.transport.resumeProducing()  # type: ignore[union-attr]
-            half_close = getattr(self.transport, "loseWriteConnection", None)
-            if half_close is not None and self._client_may_be_sending():
+            if self._client_may_be_sending() and _can_half_close(self.transport):
                 # RFC 9112 section 9.6: closing outright with the client still sending
                 # makes the kernel answer its next bytes with a reset, which can destroy
                 # the response before it is read. Send FIN after the response, read and
-                # drop until the client closes too, and close fully after a short wait.
-                half_close()
-                self._linger = self.factory.clock.callLater(
-                    LINGER_SECONDS,
-                    self.transport.loseConnection,  # type: ignore[union-attr]
-                )
+                # drop until the client closes too or falls silent (writeConnectionLost).
+                self.transport.loseWriteConnection()  # type: ignore[union-attr]
             else:
                 self.transport.loseConnection()  # type: ignore[union-attr]
-            self._arm_send_timer()  # unsent bytes wait this long at most
+            self._arm_send_timer()  # unsent bytes (and the drain) wait this long at most
 
     def _client_may_be_sending(self) -> bool:
         """True if part of a request (a refused head, an unread body) may still come."""
+        if self._input_ended:
+            return False
         return self._failed is not None or not self._parser.between_requests
 
     def close_when_idle(self) -> None:
@@ -357,7 +387,9 @@ class HTTPProtocol(Protocol):
             kind = "keepalive"
         else:
             kind = "header"
-        if kind != self._timer_kind:
+        if kind is not None and self._input_ended:
+            self.close()  # waiting for bytes from a client that has sent its last
+        elif kind != self._timer_kind:
             self._arm(kind)
 
     def _arm(self, kind: str | None) -> None:
@@ -470,8 +502,16 @@ class HTTPFactory(Factory[HTTPProtocol]):
         return HTTPProtocol(self)
 
 
+def _can_half_close(transport: object) -> bool:
+    """TCP can send FIN and go on reading; TLS cannot (its close_notify would be lost)."""
+    return ITCPTransport.providedBy(transport) and not ISSLTransport.providedBy(transport)
+
+
 class _OverloadedProtocol(HTTPProtocol):
     """Answers 503 at once and closes: the server holds ``max_connections`` already."""
+
+    def _client_may_be_sending(self) -> bool:
+        return False  # closed at once: a flood must not hold descriptors past the limit
 
     def connectionMade(self) -> None:
         log.info("refusing a connection: {n} open already", n=len(self.factory.connections))

@@ -172,8 +172,11 @@ def test_a_streaming_response_does_not_starve_other_clients(serve):
     stop = threading.Event()
 
     def drain():
-        while not stop.is_set() and big.recv(1 << 20):
-            pass
+        try:
+            while not stop.is_set() and big.recv(1 << 20):
+                pass
+        except ConnectionResetError:
+            pass  # after shutdown() the server's bytes still in flight are answered by a reset
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
@@ -202,3 +205,25 @@ def test_a_refused_upload_still_being_sent_is_not_reset(serve):
         for _ in range(5):  # the upload goes on after the FIN: no reset comes back
             sock.sendall(b"x" * 8192)
             time.sleep(0.02)
+
+
+def half_closed_exchange(port: int, data: bytes) -> bytes:
+    """Send ``data``, shut the write side (as ``nc -N`` does), read until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        return received
+
+
+def test_a_client_that_half_closes_gets_every_answer(serve):
+    port = serve(validator(hello), max_body_bytes=1024)
+    get = b"GET /%s HTTP/1.1\r\nHost: t\r\n\r\n"
+    answered = parse_responses(half_closed_exchange(port, get % b"a" + get % b"b"))
+    assert [r.body for r in answered] == [b"hello /a", b"hello /b"]
+    refused = b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n" + b"x" * 4096
+    assert parse_responses(half_closed_exchange(port, refused))[0].status == 413
+    malformed = b"GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n"
+    assert parse_responses(half_closed_exchange(port, malformed))[0].status == 400

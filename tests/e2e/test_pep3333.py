@@ -210,6 +210,17 @@ def test_no_more_bytes_than_content_length_are_sent(serve):
     assert data.endswith(b"\r\n\r\n12345")
 
 
+def test_one_large_item_longer_than_content_length_is_a_500_not_a_cut_200(serve):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "100000")])
+        return [b"x" * 200_000]  # sent in slices: checked whole before the first
+
+    port = serve(validator(app))
+    [response] = parse_responses(get(port))
+    assert response.status == 500
+    assert response.body == b"500 Internal Server Error\n"
+
+
 def test_head_calls_the_app_but_sends_no_body(serve):
     called = []
 

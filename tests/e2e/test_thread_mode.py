@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import time
 from wsgiref.validate import validator
@@ -137,13 +138,13 @@ def test_a_chunked_upload_stays_readable_after_the_client_left(serve):
         return [b"late"]
 
     port = serve(validator(app))
-    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
-        sock.sendall(
-            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"5\r\nhello\r\n0\r\n\r\n"
-        )
-        sock.shutdown(socket.SHUT_WR)
-        assert read_all(sock) == b""  # the server sees the EOF and closes (nothing sent)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    sock.sendall(
+        b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    )
+    time.sleep(0.2)  # the upload is in and the app is running
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()  # a reset: the client is gone, not just done sending
     time.sleep(0.2)  # let the reactor run connectionLost before the app reads
     client_gone.set()
     assert done.wait(TIMEOUT)

@@ -293,3 +293,14 @@ def test_an_independent_client_reads_exactly_the_body_that_was_written(
     received = b"".join(bytes(event.data) for event in events if isinstance(event, h11.Data))
     sent = b"hello world" if method == b"GET" and status == 200 else b""
     assert received == sent
+
+
+def test_a_body_is_checked_against_content_length_before_any_of_it_is_framed() -> None:
+    writer = writer_for()
+    start(writer, 200, (b"Content-Length", b"10"))
+    writer.check_length(10)  # fits exactly
+    with pytest.raises(ResponseLengthError):
+        writer.check_length(11)
+    assert writer.body(b"12345") == b"12345"  # nothing was used up by the checks
+    with pytest.raises(ResponseLengthError):
+        writer.check_length(6)

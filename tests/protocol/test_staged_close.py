@@ -1,16 +1,23 @@
-"""Closing in stages (RFC 9112 section 9.6) when the client may still be sending."""
+"""Half-closes both ways: labweb closing in stages (RFC 9112 section 9.6) while the
+client may still be sending, and a client that half-closes after its requests."""
 
 from __future__ import annotations
 
-from protocol_support import EchoPathHandler
+from protocol_support import BodyCollector, EchoPathHandler, HeldHandler, answer
+from twisted.internet.interfaces import ISSLTransport, ITCPTransport
 from twisted.internet.testing import StringTransport
+from zope.interface import implementer
 
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.protocol import LINGER_SECONDS, HTTPFactory
 from twisted_wsgi_lab.testing import parse_responses
 
+GET = b"GET /%s HTTP/1.1\r\nHost: a\r\n\r\n"
+TOO_LARGE = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n"
 
-class HalfClosingTransport(StringTransport):
+
+@implementer(ITCPTransport)
+class TCPLikeTransport(StringTransport):
     """A StringTransport that, like TCP, can close its write side alone."""
 
     write_closed = False
@@ -19,38 +26,93 @@ class HalfClosingTransport(StringTransport):
         self.write_closed = True
 
 
-def connect_tcp_like(clock, **limits):
-    factory = HTTPFactory(EchoPathHandler(), limits=Limits(**limits), clock=clock)
-    transport = HalfClosingTransport()
+@implementer(ISSLTransport)
+class TLSLikeTransport(TCPLikeTransport):
+    """TLS over TCP: Twisted offers no half-close there."""
+
+
+def connect_over(transport, clock, handler=None, **limits):
+    factory = HTTPFactory(handler or EchoPathHandler(), limits=Limits(**limits), clock=clock)
     protocol = factory.buildProtocol(None)
     protocol.makeConnection(transport)
     return protocol, transport
 
 
-def test_a_refused_upload_is_answered_then_half_closed_while_the_body_drains(clock):
-    protocol, transport = connect_tcp_like(clock, max_body_bytes=10)
-    protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n")
-    [response] = parse_responses(transport.value())
-    assert response.status == 413
+def test_a_refused_upload_gets_fin_then_is_drained_until_the_client_falls_silent(clock):
+    protocol, transport = connect_over(TCPLikeTransport(), clock, max_body_bytes=10)
+    protocol.dataReceived(TOO_LARGE)
+    assert parse_responses(transport.value())[0].status == 413
     assert transport.write_closed and not transport.disconnecting  # FIN, reading on
+    protocol.writeConnectionLost()  # the FIN has left
     answered = transport.value()
-    protocol.dataReceived(b"x" * 4000)  # the client is still uploading: dropped
-    assert transport.value() == answered
-    clock.advance(LINGER_SECONDS)
-    assert transport.disconnecting  # closed fully after the wait
+    for _ in range(3):  # the upload goes on: dropped, and the wait starts again
+        clock.advance(LINGER_SECONDS - 0.5)
+        protocol.dataReceived(b"x" * 1000)
+    assert transport.value() == answered and not transport.disconnecting
+    clock.advance(LINGER_SECONDS)  # silent: closed fully
+    assert transport.disconnecting
     protocol.connectionLost()
     assert clock.getDelayedCalls() == []
 
 
-def test_an_idle_connection_is_closed_at_once(clock):
-    protocol, transport = connect_tcp_like(clock, keepalive_timeout_seconds=5)
-    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+def test_the_clients_own_eof_ends_the_drain_at_once(clock):
+    protocol, transport = connect_over(TCPLikeTransport(), clock, max_body_bytes=10)
+    protocol.dataReceived(TOO_LARGE)
+    protocol.writeConnectionLost()
+    protocol.readConnectionLost()
+    assert transport.disconnecting
+
+
+def test_an_idle_connection_or_one_that_asked_to_close_is_closed_at_once(clock):
+    protocol, transport = connect_over(TCPLikeTransport(), clock, keepalive_timeout_seconds=5)
+    protocol.dataReceived(GET % b"")
     clock.advance(6)
     assert transport.disconnecting and not transport.write_closed
-
-
-def test_a_request_that_asked_to_close_is_closed_at_once(clock):
-    protocol, transport = connect_tcp_like(clock)
+    protocol, transport = connect_over(TCPLikeTransport(), clock)
     protocol.dataReceived(b"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-    assert parse_responses(transport.value())[0].body == b"/x"
     assert transport.disconnecting and not transport.write_closed
+
+
+def test_tls_is_never_half_closed(clock):
+    protocol, transport = connect_over(TLSLikeTransport(), clock, max_body_bytes=10)
+    protocol.dataReceived(TOO_LARGE)
+    assert transport.disconnecting and not transport.write_closed  # close_notify path
+
+
+def test_a_connection_over_the_limit_is_closed_at_once(clock):
+    factory = HTTPFactory(EchoPathHandler(), limits=Limits(max_connections=1), clock=clock)
+    factory.buildProtocol(None).makeConnection(TCPLikeTransport())
+    refused = TCPLikeTransport()
+    factory.buildProtocol(None).makeConnection(refused)
+    assert refused.disconnecting and not refused.write_closed
+
+
+def test_requests_sent_before_the_clients_eof_are_all_answered_then_closed(clock):
+    handler = HeldHandler()
+    protocol, transport = connect_over(TCPLikeTransport(), clock, handler)
+    protocol.dataReceived(GET % b"one" + GET % b"two")
+    protocol.readConnectionLost()  # like nc -N: the client has said all it will say
+    assert not transport.disconnecting
+    answer(handler.exchanges[0], b"first")
+    assert not transport.disconnecting
+    answer(handler.exchanges[1], b"second")
+    assert [r.body for r in parse_responses(transport.value())] == [b"first", b"second"]
+    assert transport.disconnecting and not transport.write_closed
+
+
+def test_eof_inside_a_head_or_a_body_closes_and_tells_the_application(clock):
+    protocol, transport = connect_over(TCPLikeTransport(), clock)
+    protocol.dataReceived(b"GET / HTTP/1.1\r\nHost:")
+    protocol.readConnectionLost()
+    assert transport.disconnecting and transport.value() == b""
+
+    handler = HeldHandler()
+    protocol, transport = connect_over(TCPLikeTransport(), clock, handler)
+    protocol.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
+    gone = []
+    handler.exchanges[0].on_disconnect(lambda: gone.append(True))
+    handler.exchanges[0].receive_body(collector := BodyCollector())
+    protocol.readConnectionLost()  # the body can never complete
+    assert transport.disconnecting
+    protocol.connectionLost()
+    assert gone == [True] and collector.data == [b"abc"] and not collector.ended

@@ -181,8 +181,7 @@ class ResponseWriter:
         """
         mode = self._mode
         if mode == "length":
-            if len(data) > self._remaining:
-                raise ResponseLengthError("response body longer than its Content-Length")
+            self.check_length(len(data))
             self._remaining -= len(data)
             return data
         if mode == "chunked":
@@ -190,6 +189,15 @@ class ResponseWriter:
         if mode == "close":
             return data
         return b""
+
+    def check_length(self, size: int) -> None:
+        """Raise now if ``size`` more body bytes would overrun the Content-Length.
+
+        Raises:
+            ResponseLengthError: they would; nothing is framed.
+        """
+        if self._mode == "length" and size > self._remaining:
+            raise ResponseLengthError("response body longer than its Content-Length")
 
     def end(self) -> bytes:
         """Bytes that close the body; a short Content-Length body makes us close too."""

@@ -77,7 +77,11 @@ class WSGIBridge:
         """
 
         def call(body: IO[bytes], length: int) -> None:
-            self._call(exchange, body, length)
+            try:
+                self._call(exchange, body, length)
+            except BaseException:
+                body.close()  # no call took the file over: release it here
+                raise
 
         receiver = SpooledBody(exchange.limits.body_spool_bytes, call)
         exchange.on_disconnect(receiver.discard)

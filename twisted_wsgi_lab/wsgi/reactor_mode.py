@@ -82,6 +82,9 @@ class ReactorCall:
                     chunk = check_body_bytes(item, "the WSGI iterable")
                     items += 1
                     if len(chunk) > WRITE_SLICE_BYTES:
+                        if not self._start.head_sent:
+                            self._send_head(self._length)
+                        self._exchange.check_body_size(len(chunk))  # whole, before a slice
                         self._slices = slices(chunk)
                         continue
                 if chunk:

@@ -85,15 +85,20 @@ class ThreadCall:
         if abort is not None:
             abort()
 
-    def _deliver(self, head: Head | None, data: bytes, finish: bool) -> None:
-        """In the reactor: put what the app thread produced on the wire."""
+    def _deliver(self, head: Head | None, data: bytes, finish: bool, whole: int) -> None:
+        """In the reactor: put what the app thread produced on the wire.
+
+        ``whole`` is the size of the item ``data`` is the first slice of (0 if none).
+        """
         exchange = self._exchange
         try:
-            if exchange.disconnected:
-                return
+            if exchange.disconnected or exchange.finished:
+                return  # gone, or already answered 500: pieces still on their way are dropped
             if head is not None:
                 status, reason, headers, length = head
                 exchange.start_response(status, reason, headers, known_length=length)
+            if whole:
+                exchange.check_body_size(whole)
             if data:
                 exchange.write(data)
             if finish:
@@ -148,14 +153,16 @@ class ThreadCall:
 
     def _send(self, data: bytes, *, finish: bool = False) -> None:
         if len(data) > WRITE_SLICE_BYTES:  # each slice waits for the client in turn
+            whole = len(data)  # checked against Content-Length with the first slice
             for piece in slices(data):
-                self._send_piece(piece)
+                self._send_piece(piece, whole=whole)
+                whole = 0
             if finish:
                 self._send_piece(b"", finish=True)
         else:
             self._send_piece(data, finish=finish)
 
-    def _send_piece(self, data: bytes, *, finish: bool = False) -> None:
+    def _send_piece(self, data: bytes, *, finish: bool = False, whole: int = 0) -> None:
         with self._writable:
             while not self._gone and (self._paused or self._in_flight > MAX_IN_FLIGHT_BYTES):
                 self._writable.wait()
@@ -163,7 +170,7 @@ class ThreadCall:
                 raise _ClientGoneError()
             self._in_flight += len(data)
         head = None if self._start.head_sent else self._head(finish)
-        self._reactor.callFromThread(self._deliver, head, data, finish)
+        self._reactor.callFromThread(self._deliver, head, data, finish, whole)
 
     def _head(self, finish: bool) -> Head:
         start = self._start
