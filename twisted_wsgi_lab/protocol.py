@@ -10,7 +10,7 @@ it is being sent, or after a framing error, after which nothing more is processe
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import (
     IDelayedCall,
@@ -127,8 +127,22 @@ class HTTPProtocol(Protocol):
         self._input_ended = True
         if self._closing:
             self._close_fully()
-        else:
-            self._process()  # whatever waits for more input now closes (_update_timer)
+            return
+        self._process()  # whatever waits for more input now closes (_update_timer)
+        if self._queue and not self._closing and self._linger is None:
+            # TCP cannot tell a half-close from a client that is gone. A response that
+            # has not begun after LINGER_SECONDS is taken for one nobody will read (as
+            # nginx's 499), so a vanished long-poll client frees its slot.
+            self._linger = self.factory.clock.callLater(LINGER_SECONDS, self._eof_overdue)
+
+    def _eof_overdue(self) -> None:
+        self._linger = None
+        if self._queue and not self._queue[0].response_started:
+            log.info(
+                "client closed its side before the response to {request} began; closing",
+                request=self._queue[0].request_line,
+            )
+            self.close()  # connectionLost tells the hosted code
 
     def writeConnectionLost(self) -> None:
         """From TCP: the FIN after the response has gone; drain the client a while."""
@@ -174,7 +188,7 @@ class HTTPProtocol(Protocol):
                 # the peer's close_notify, and an EOF must be noticed.
                 self._blocks.clear()
                 self.transport.resumeProducing()  # type: ignore[union-attr]
-            if self._client_may_be_sending() and _can_half_close(self.transport):
+            if self._client_may_be_sending() and _can_half_close(self.transport, self):
                 # RFC 9112 section 9.6: closing outright with the client still sending
                 # makes the kernel answer its next bytes with a reset, which can destroy
                 # the response before it is read. Send FIN after the response, read and
@@ -502,9 +516,18 @@ class HTTPFactory(Factory[HTTPProtocol]):
         return HTTPProtocol(self)
 
 
-def _can_half_close(transport: object) -> bool:
-    """TCP can send FIN and go on reading; TLS cannot (its close_notify would be lost)."""
-    return ITCPTransport.providedBy(transport) and not ISSLTransport.providedBy(transport)
+def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:
+    """TCP can send FIN and go on reading; TLS cannot (its close_notify would be lost).
+
+    Only a transport that talks to this protocol directly: behind a wrapper (TLS,
+    ``haproxy:``) the FIN would pass the wrapper by and ``writeConnectionLost``, which
+    times the drain, would never come.
+    """
+    return (
+        ITCPTransport.providedBy(transport)
+        and not ISSLTransport.providedBy(transport)
+        and getattr(transport, "protocol", None) is protocol
+    )
 
 
 class _OverloadedProtocol(HTTPProtocol):

@@ -187,3 +187,26 @@ def test_one_read_larger_than_the_buffer_high_water_mark_completes(serve, read):
         sock.sendall(body)
         [response] = parse_responses(read_all(sock))
     assert response.body == b"2000000"
+
+
+def test_a_vanished_long_poll_client_frees_its_connection_slot(serve):
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/poll":
+            release.wait(TIMEOUT)  # a long poll: nothing to say for a while
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    port = serve(validator(app), max_connections=1)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as poller:
+            poller.sendall(b"GET /poll HTTP/1.1\r\nHost: t\r\n\r\n")
+            time.sleep(0.2)
+        time.sleep(3)  # the EOF, then LINGER_SECONDS without a response begun
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            [response] = parse_responses(read_all(sock))
+        assert response.status == 200  # not 503: the vanished client's slot is free
+    finally:
+        release.set()

@@ -34,6 +34,7 @@ class TLSLikeTransport(TCPLikeTransport):
 def connect_over(transport, clock, handler=None, **limits):
     factory = HTTPFactory(handler or EchoPathHandler(), limits=Limits(**limits), clock=clock)
     protocol = factory.buildProtocol(None)
+    transport.protocol = protocol  # as tcp.Server has it; a wrapper would not
     protocol.makeConnection(transport)
     return protocol, transport
 
@@ -81,10 +82,18 @@ def test_tls_is_never_half_closed(clock):
 
 def test_a_connection_over_the_limit_is_closed_at_once(clock):
     factory = HTTPFactory(EchoPathHandler(), limits=Limits(max_connections=1), clock=clock)
-    factory.buildProtocol(None).makeConnection(TCPLikeTransport())
-    refused = TCPLikeTransport()
-    factory.buildProtocol(None).makeConnection(refused)
+    for transport in (TCPLikeTransport(), refused := TCPLikeTransport()):
+        protocol = factory.buildProtocol(None)
+        transport.protocol = protocol
+        protocol.makeConnection(transport)
     assert refused.disconnecting and not refused.write_closed
+
+
+def test_behind_a_wrapper_such_as_haproxy_there_is_no_half_close(clock):
+    protocol, transport = connect_over(TCPLikeTransport(), clock, max_body_bytes=10)
+    transport.protocol = object()  # the wrapper, which would swallow writeConnectionLost
+    protocol.dataReceived(TOO_LARGE)
+    assert transport.disconnecting and not transport.write_closed
 
 
 def test_requests_sent_before_the_clients_eof_are_all_answered_then_closed(clock):
@@ -116,3 +125,36 @@ def test_eof_inside_a_head_or_a_body_closes_and_tells_the_application(clock):
     assert transport.disconnecting
     protocol.connectionLost()
     assert gone == [True] and collector.data == [b"abc"] and not collector.ended
+
+
+def test_a_client_gone_before_a_slow_response_began_is_let_go(clock):
+    """TCP shows a vanished client as an EOF; a long poll must not hold its slot."""
+    handler = HeldHandler()
+    protocol, transport = connect_over(TCPLikeTransport(), clock, handler)
+    protocol.dataReceived(GET % b"poll")
+    gone = []
+    handler.exchanges[0].on_disconnect(lambda: gone.append(True))
+    protocol.readConnectionLost()
+    clock.advance(LINGER_SECONDS - 0.1)
+    assert not transport.disconnecting  # a half-closed client may still get its answer
+    clock.advance(0.2)
+    assert transport.disconnecting
+    protocol.connectionLost()
+    assert gone == [True]
+    assert clock.getDelayedCalls() == []
+
+
+def test_a_response_under_way_to_a_half_closed_client_goes_on(clock):
+    handler = HeldHandler()
+    protocol, transport = connect_over(TCPLikeTransport(), clock, handler)
+    protocol.dataReceived(GET % b"stream")
+    exchange = handler.exchanges[0]
+    exchange.start_response(200, b"OK", [])
+    exchange.write(b"first part")
+    protocol.readConnectionLost()
+    clock.advance(LINGER_SECONDS * 5)
+    assert not transport.disconnecting
+    exchange.write(b", the rest")
+    exchange.finish()
+    assert parse_responses(transport.value())[0].body == b"first part, the rest"
+    assert transport.disconnecting
