@@ -22,6 +22,7 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
+from twisted_wsgi_lab.engine.protocol import HTTPFactory, HTTPProtocol
 from twisted_wsgi_lab.http11 import (
     BodyData,
     EndOfMessage,
@@ -30,7 +31,6 @@ from twisted_wsgi_lab.http11 import (
     RequestHead,
     RequestParser,
 )
-from twisted_wsgi_lab.protocol import HTTPFactory, HTTPProtocol
 from twisted_wsgi_lab.testing import connect, parse_responses
 from twisted_wsgi_lab.wsgi import WSGIBridge
 

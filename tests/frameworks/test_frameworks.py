@@ -53,11 +53,16 @@ APPS = {
 VALIDATED = {"django", "pyramid", "bottle"}
 
 
-def chunked_body_cases() -> Iterator[Any]:
-    """(mode, framework) pairs: every framework, in both modes, takes a chunked body."""
-    for mode in ["reactor", "threads"]:
-        for framework in APPS:
-            yield pytest.param(mode, framework, id=f"{mode}-{framework}")
+def chunked_body_cases() -> list[Any]:
+    """(mode, framework) pairs: every framework, in both modes, takes a chunked body.
+
+    A list, not a generator: pytest 9 refuses an iterator given to ``parametrize``.
+    """
+    return [
+        pytest.param(mode, framework, id=f"{mode}-{framework}")
+        for mode in ["reactor", "threads"]
+        for framework in APPS
+    ]
 
 
 @pytest.fixture(params=list(APPS))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from twisted.internet.task import Clock
 
+from twisted_wsgi_lab.engine.protocol import HTTPFactory, HTTPProtocol
 from twisted_wsgi_lab.http11 import Limits
-from twisted_wsgi_lab.protocol import HTTPFactory, HTTPProtocol
 from twisted_wsgi_lab.testing import connect
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from zope.interface import implementer
 
-from twisted_wsgi_lab.exchange import Exchange
-from twisted_wsgi_lab.interfaces import IRequestHandler
+from twisted_wsgi_lab.engine import Exchange, IRequestHandler
 
 
 @implementer(IRequestHandler)

@@ -14,7 +14,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
-from ..protocol import HTTPFactory
+from ..engine import HTTPFactory
 
 log = Logger()
 

@@ -12,7 +12,7 @@ from typing import Any
 from twisted.application.service import IService
 from twisted.python.threadpool import ThreadPool
 
-from ..protocol import HTTPFactory
+from ..engine import HTTPFactory
 from ..wsgi import WSGIBridge
 from .app_loader import AppLoadError, load_app
 from .default_app import default_app

@@ -16,8 +16,7 @@ from typing import IO, Any
 
 from zope.interface import implementer
 
-from ..exchange import Exchange
-from ..interfaces import IRequestHandler
+from ..engine import Exchange, IRequestHandler
 from .environ import build_environ, under_prefix
 from .failure_response import answer_not_found, answer_server_options
 from .reactor_mode import ReactorCall, WSGIApp

@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.logger import Logger
 
-from ..exchange import Exchange
+from ..engine import Exchange
 from .response_body import FileWrapper
 
 log = Logger()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..exchange import Exchange
+from ..engine import Exchange
 
 ERROR_BODY = b"500 Internal Server Error\n"
 _ERROR_HEADERS = [

@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IDelayedCall, IPushProducer
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from ..exchange import Exchange
+from ..engine import Exchange
 from .failure_response import answer_failure
 from .response_body import WRITE_SLICE_BYTES, known_length, slices
 from .start_response import StartResponse, check_body_bytes

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ..exchange import Exchange
+from ..engine import Exchange
 from ..http11 import Headers
 
 HIGH_WATER_BYTES = 256 * 1024

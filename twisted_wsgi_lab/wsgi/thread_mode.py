@@ -19,7 +19,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from ..exchange import Exchange
+from ..engine import Exchange
 from .failure_response import answer_failure
 from .reactor_mode import WSGIApp
 from .response_body import WRITE_SLICE_BYTES, known_length, slices

@@ -25,9 +25,8 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from . import __version__
-from .exchange import Exchange
-from .http11 import (
+from .. import __version__
+from ..http11 import (
     BodyData,
     EndOfMessage,
     Headers,
@@ -36,8 +35,9 @@ from .http11 import (
     RequestHead,
     RequestParser,
 )
-from .http11.dates import http_date
-from .http11.writer import error_response
+from ..http11.dates import http_date
+from ..http11.writer import error_response
+from .exchange import Exchange
 
 if TYPE_CHECKING:
     from twisted.internet.interfaces import IAddress

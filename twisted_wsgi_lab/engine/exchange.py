@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.interfaces import IAddress, IPushProducer, IReactorTime, ISSLTransport
 
-from .http11 import Headers, Limits, RequestHead
-from .http11.writer import ResponseWriter, informational
+from ..http11 import Headers, Limits, RequestHead
+from ..http11.writer import ResponseWriter, informational
 
 if TYPE_CHECKING:
     from .interfaces import BodyReceiver

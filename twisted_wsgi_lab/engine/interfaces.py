@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 from zope.interface import Interface
 
 if TYPE_CHECKING:
+    from ..http11 import Headers
     from .exchange import Exchange
-    from .http11 import Headers
 
 
 class IRequestHandler(Interface):
