@@ -15,7 +15,7 @@ from twisted.internet import reactor
 from twisted.internet.threads import blockingCallFromThread
 from twisted.python.threadpool import ThreadPool
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory
+from twisted_wsgi_lab.engine import HTTPFactory
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.wsgi import WSGIBridge
 

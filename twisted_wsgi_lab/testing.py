@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
-from .engine.protocol import HTTPFactory, HTTPProtocol
+from .engine import HTTPFactory, HTTPProtocol
 
 
 def connect(

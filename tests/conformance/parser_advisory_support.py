@@ -15,7 +15,7 @@ from wsgiref.validate import validator
 
 from twisted.internet.task import Clock
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory
+from twisted_wsgi_lab.engine import HTTPFactory
 from twisted_wsgi_lab.http11 import BodyData, Event, ProtocolError, RequestParser
 from twisted_wsgi_lab.testing import ParsedResponse, connect, parse_responses
 from twisted_wsgi_lab.wsgi import WSGIBridge

@@ -22,7 +22,7 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory, HTTPProtocol
+from twisted_wsgi_lab.engine import HTTPFactory, HTTPProtocol
 from twisted_wsgi_lab.http11 import (
     BodyData,
     EndOfMessage,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import sys
 import threading
+from typing import Any
 from wsgiref.validate import validator
 
 import pytest
@@ -262,3 +263,23 @@ def test_input_supports_read_readline_readlines_and_iteration(serve):
         % (len(body), body),
     )
     assert parse_responses(data)[0].body == b"ab|cd\n|line2\n|line3\n|line4\n"
+
+
+@pytest.mark.parametrize("mode", ["reactor", "threads"])
+def test_wsgi_input_is_closed_when_the_app_raises(serve):
+    """Thread mode left wsgi.input (a spooled file for a large body) open on an exception."""
+    inputs: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        inputs.append(environ["wsgi.input"])
+        raise RuntimeError("app bug")
+
+    port = serve(app)
+    for request in (
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+    ):
+        [response] = parse_responses(exchange(port, request))
+        assert response.status == 500
+    assert len(inputs) == 2
+    assert all(body.closed for body in inputs)

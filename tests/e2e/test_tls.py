@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from twisted.internet import reactor
 from twisted.internet.endpoints import serverFromString
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory
+from twisted_wsgi_lab.engine import HTTPFactory
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.testing import parse_responses
 from twisted_wsgi_lab.wsgi import WSGIBridge

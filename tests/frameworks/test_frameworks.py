@@ -30,9 +30,9 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.web.client import Agent, HTTPConnectionPool
 
+from twisted_wsgi_lab.engine.failure import ERROR_BODY
 from twisted_wsgi_lab.service.app_loader import load_app
 from twisted_wsgi_lab.testing import ParsedResponse, parse_responses
-from twisted_wsgi_lab.wsgi.failure_response import ERROR_BODY
 
 # WebOb 1.8, under Pyramid, imports the cgi module, deprecated since Python 3.11.
 pytestmark = pytest.mark.filterwarnings("ignore:'cgi' is deprecated:DeprecationWarning")

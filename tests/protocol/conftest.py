@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from twisted.internet.task import Clock
+from twisted.logger import LogEvent, globalLogPublisher
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory, HTTPProtocol
+from twisted_wsgi_lab.engine import HTTPFactory, HTTPProtocol
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.testing import connect
 
@@ -27,3 +28,12 @@ def make(clock: Clock) -> Callable[..., tuple[HTTPProtocol, Any]]:
         return connect(factory)
 
     return build
+
+
+@pytest.fixture
+def logged() -> Iterator[list[LogEvent]]:
+    """Every log event emitted during the test."""
+    events: list[LogEvent] = []
+    globalLogPublisher.addObserver(events.append)
+    yield events
+    globalLogPublisher.removeObserver(events.append)

@@ -63,7 +63,7 @@ def test_a_slow_response_does_not_stop_parsing_of_the_next_request(make):
     handler = HeldHandler()
     protocol, transport = make(handler)
     protocol.dataReceived(GET % b"slow" + GET % b"next")
-    assert len(protocol._queue) == 2  # the second head is parsed already
+    assert protocol.requests_in_flight == 2  # the second head is parsed already
     assert transport.value() == b""
 
 

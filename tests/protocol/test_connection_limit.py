@@ -5,7 +5,7 @@ from __future__ import annotations
 from protocol_support import EchoPathHandler
 from twisted.internet.task import Clock
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory
+from twisted_wsgi_lab.engine import HTTPFactory
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.testing import connect, parse_responses
 

@@ -8,7 +8,8 @@ from twisted.internet.interfaces import ISSLTransport, ITCPTransport
 from twisted.internet.testing import StringTransport
 from zope.interface import implementer
 
-from twisted_wsgi_lab.engine.protocol import LINGER_SECONDS, HTTPFactory
+from twisted_wsgi_lab.engine import HTTPFactory
+from twisted_wsgi_lab.engine.protocol import LINGER_SECONDS
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.testing import parse_responses
 

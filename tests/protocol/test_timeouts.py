@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol_support import EchoPathHandler, HeldHandler, IgnoredBody
+from protocol_support import EchoPathHandler, HeldHandler, IgnoredBody, answer
 
 from twisted_wsgi_lab.testing import parse_responses
 
@@ -145,3 +145,44 @@ def test_nothing_pipelined_starts_after_the_send_timeout_dropped_the_connection(
     big.write(b"c")  # the app finishes before connectionLost comes (a reactor turn later)
     big.finish()
     assert [e.head.path for e in handler.exchanges] == [b"/big"]
+
+
+def test_a_handler_that_never_answers_gets_503_at_the_response_timeout(make, clock, logged):
+    handler = HeldHandler()
+    protocol, transport = make(handler, response_timeout_seconds=30)
+    protocol.dataReceived(b"GET /hang HTTP/1.1\r\nHost: a\r\n\r\n")
+    clock.advance(29)
+    assert transport.value() == b""
+    clock.advance(1.5)
+    [response] = parse_responses(transport.value())
+    assert response.status == 503
+    assert transport.disconnecting
+    assert handler.exchanges[0].disconnected  # the handler is told: it may stop working
+    assert any("GET /hang" in str(event.get("request")) for event in logged)
+
+
+def test_the_response_timeout_spares_a_response_that_has_begun(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, response_timeout_seconds=30)
+    protocol.dataReceived(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")
+    exchange = handler.exchanges[0]
+    exchange.start_response(200, b"OK", [])
+    exchange.write(b"first")
+    clock.advance(120)
+    exchange.write(b"later")
+    exchange.finish()
+    [response] = parse_responses(transport.value())
+    assert response.body == b"firstlater"
+    assert not transport.disconnecting
+
+
+def test_each_pipelined_request_gets_its_own_response_timeout(make, clock):
+    handler = HeldHandler()
+    protocol, transport = make(handler, response_timeout_seconds=30)
+    protocol.dataReceived(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+    clock.advance(25)
+    answer(handler.exchanges[0])
+    clock.advance(25)  # 50 s since the first, 25 s since the second began
+    assert len(parse_responses(transport.value())) == 1
+    clock.advance(6)
+    assert [r.status for r in parse_responses(transport.value())] == [200, 503]

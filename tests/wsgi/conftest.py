@@ -9,7 +9,7 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.logger import LogEvent, globalLogPublisher
 
-from twisted_wsgi_lab.engine.protocol import HTTPFactory
+from twisted_wsgi_lab.engine import HTTPFactory
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.testing import connect
 from twisted_wsgi_lab.wsgi import WSGIBridge

@@ -3,7 +3,7 @@
 The exchange hides the connection: the handler reads the body when it wants it (that
 is when ``100 Continue`` goes out), pauses it when it cannot keep up, writes the
 response through the HTTP/1.1 writer, and registers a push producer so a slow client
-pauses the source of the response.
+pauses the source of the response. The response walks ``ResponseState``.
 """
 
 from __future__ import annotations
@@ -12,23 +12,35 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from twisted.internet.interfaces import IAddress, IPushProducer, IReactorTime, ISSLTransport
+from twisted.internet.interfaces import IAddress, IProtocol, IPushProducer, IReactorTime
+from twisted.logger import Logger
 
 from ..http11 import Headers, Limits, RequestHead
 from ..http11.writer import ResponseWriter, informational
+from .states import RESPONSE_TRANSITIONS, ResponseState, advance
 
 if TYPE_CHECKING:
-    from .interfaces import BodyReceiver
-    from .protocol import HTTPProtocol
+    from .interfaces import BodyReceiver, Connection
+
+log = Logger()
+
+_IDLE, _HEAD_SENT, _BODY, _DONE, _ABORTED = (
+    ResponseState.IDLE,
+    ResponseState.HEAD_SENT,
+    ResponseState.BODY,
+    ResponseState.DONE,
+    ResponseState.ABORTED,
+)
 
 
 class Exchange:
     """The request ``head``, its body as a pausable stream, and the response writer."""
 
-    def __init__(self, protocol: HTTPProtocol, head: RequestHead) -> None:
+    def __init__(self, connection: Connection, head: RequestHead) -> None:
         self.head = head
-        self._protocol = protocol
-        self._writer = ResponseWriter(head, server=protocol.factory.server_header)
+        self.connection = connection
+        self.state = _IDLE
+        self._writer = ResponseWriter(head, server=connection.server_header)
         self._head_bytes = b""  # the head, held until the first body bytes or finish()
         self._pending_body: deque[bytes] = deque()
         self._trailers: Headers | None = None  # set when the body is complete
@@ -37,8 +49,6 @@ class Exchange:
         self._producer: IPushProducer | None = None
         self._disconnect_callbacks: list[Callable[[], None]] = []
         self.continue_sent = False
-        self.finished = False
-        self.disconnected = False
 
     # -- about the connection -------------------------------------------------------
 
@@ -53,31 +63,41 @@ class Exchange:
     @property
     def client_address(self) -> IAddress:
         """The peer's address (``IPv4Address``, ``IPv6Address``, ``UNIXAddress``...)."""
-        return self._protocol.transport.getPeer()  # type: ignore[union-attr]
+        return self.connection.peer
 
     @property
     def server_address(self) -> IAddress:
         """The address the request arrived on."""
-        return self._protocol.transport.getHost()  # type: ignore[union-attr]
+        return self.connection.host
 
     @property
     def limits(self) -> Limits:
         """The limits of the server this request arrived on."""
-        return self._protocol.factory.limits
+        return self.connection.limits
 
     @property
     def clock(self) -> IReactorTime:
         """The reactor (or test Clock) that times this connection."""
-        return self._protocol.factory.clock
+        return self.connection.clock
 
     @property
     def is_secure(self) -> bool:
         """True on a TLS connection."""
-        return ISSLTransport.providedBy(self._protocol.transport)
+        return self.connection.secure
+
+    @property
+    def finished(self) -> bool:
+        """True once the response is complete."""
+        return self.state is _DONE
+
+    @property
+    def disconnected(self) -> bool:
+        """True once the connection is gone or was cut before the response completed."""
+        return self.state is _ABORTED
 
     def on_disconnect(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` if the client goes away before ``finish()``."""
-        if self.disconnected:
+        if self.state is _ABORTED:
             callback()
         else:
             self._disconnect_callbacks.append(callback)
@@ -94,8 +114,8 @@ class Exchange:
         self._receiver = receiver
         self._body_paused = False  # a new receiver starts taking data at once
         waiting = not self.body_complete and not self._pending_body  # no body byte yet
-        if self.head.expects_continue and waiting and not self._writer.started:
-            self._protocol.write(informational(100))
+        if self.head.expects_continue and waiting and self.state is _IDLE:
+            self.connection.write(informational(100))
             self.continue_sent = True
         self._flush_body()
 
@@ -122,30 +142,51 @@ class Exchange:
             self._receiver = None
             receiver.body_end(self._trailers)
         if self.wants_body or self.body_complete:
-            self._protocol.body_wanted(self)
+            self.connection.body_wanted(self)
 
-    def _body_data(self, data: bytes) -> None:
-        """From the protocol: queue or deliver a piece of the body."""
+    # -- from the connection --------------------------------------------------------
+
+    def deliver_body(self, data: bytes) -> None:
+        """From the connection: queue or deliver a piece of the body."""
         if self.wants_body and not self._pending_body:
             self._receiver.body_data(data)  # type: ignore[union-attr]
         else:
             self._pending_body.append(data)
 
-    def _body_end(self, trailers: Headers) -> None:
+    def end_body(self, trailers: Headers) -> None:
+        """From the connection: the body is complete."""
         self._trailers = trailers
         self._flush_body()
+
+    def connection_lost(self) -> None:
+        """From the connection: it is gone; stop the producer and tell the handler."""
+        if self.state is _ABORTED or self.state is _DONE:
+            return
+        self.state = advance(RESPONSE_TRANSITIONS, self.state, "abort")
+        self._head_bytes = b""
+        producer, self._producer = self._producer, None
+        callbacks, self._disconnect_callbacks = self._disconnect_callbacks, []
+        if producer is not None:
+            producer.stopProducing()
+        for callback in callbacks:
+            callback()
 
     # -- the response ---------------------------------------------------------------
 
     @property
     def response_started(self) -> bool:
         """True once bytes of the response left: it can no longer become a 500."""
-        return self._writer.started and not self._head_bytes
+        return self.state is _BODY or (self.state is _DONE and self._writer.started)
 
     @property
     def keep_alive(self) -> bool:
         """Whether the connection may carry another request after this response."""
         return self._writer.keep_alive
+
+    @property
+    def status(self) -> int:
+        """The status sent (or held to be sent); 0 before ``start_response``."""
+        return self._writer.status
 
     def start_response(
         self,
@@ -162,23 +203,35 @@ class Exchange:
 
         Raises:
             ResponseHeaderError: the status or a header cannot be sent; nothing was written.
+            ResponseStateError: the response is already under way or finished.
         """
-        date = self._protocol.date()
+        state = advance(RESPONSE_TRANSITIONS, self.state, "start")
+        if state is _ABORTED:
+            return
+        date = self.connection.date()
         self._head_bytes = self._writer.start(
             status, reason, headers, date=date, known_length=known_length
         )
+        self.state = state
 
     def write(self, data: bytes) -> None:
-        """Write body bytes (dropped for HEAD, 204 and 304).
+        """Write body bytes (dropped for HEAD, 204 and 304; dropped once disconnected).
 
         Raises:
             ResponseLengthError: more bytes than the Content-Length announced.
+            ResponseStateError: before ``start_response`` or after ``finish``.
         """
+        state = self.state
+        if state is not _BODY:
+            state = advance(RESPONSE_TRANSITIONS, state, "write")
+            if state is _ABORTED:
+                return
         framed = self._writer.body(data)
         if self._head_bytes:
             framed, self._head_bytes = self._head_bytes + framed, b""
-        if framed and not self.disconnected:
-            self._protocol.write(framed)
+        self.state = _BODY
+        if framed:
+            self.connection.write(framed)
 
     def check_body_size(self, size: int) -> None:
         """Check that ``size`` more body bytes fit the response, before sending any.
@@ -192,25 +245,63 @@ class Exchange:
         self._writer.check_length(size)
 
     def finish(self) -> None:
-        """The response is complete; the next pipelined request may be answered."""
-        if self.finished:
+        """The response is complete; the next pipelined request may be answered.
+
+        Raises:
+            ResponseStateError: ``start_response`` was never called.
+        """
+        before = self.state
+        self.state = advance(RESPONSE_TRANSITIONS, before, "finish")
+        if before is _DONE or before is _ABORTED:
             return
-        self.finished = True
         self._producer = None
+        self._disconnect_callbacks = []
         tail = self._head_bytes + self._writer.end()
         self._head_bytes = b""
-        if not self.disconnected:
-            if tail:
-                self._protocol.write(tail)
-            self._protocol.exchange_finished(self)
+        if self._writer.unsent_length:
+            self._log_short_body()
+        if tail:
+            self.connection.write(tail)
+        self.connection.exchange_finished(self)
+
+    def _log_short_body(self) -> None:
+        writer = self._writer
+        promised = writer.promised_length
+        log.warn(
+            "{handler} promised Content-Length: {promised} for {request} but sent {sent}"
+            " bytes; closing the connection so the client is not left waiting",
+            handler=getattr(self.connection, "handler", "the handler"),
+            request=self.request_line,
+            promised=promised,
+            sent=promised - writer.unsent_length,
+        )
 
     def abort(self) -> None:
-        """Give up on a response already under way: the connection is dropped."""
-        self.finished = True
-        self._producer = None
-        self._head_bytes = b""
-        if not self.disconnected:
-            self._protocol.abort_connection()
+        """Give up on a response already under way: the connection is cut.
+
+        What was written still goes out (the client sees a truncated response).
+        """
+        if self.state is _ABORTED or self.state is _DONE:
+            return
+        self._producer = None  # the caller is the producer, or has stopped it
+        self.connection_lost()
+        self.connection.abort()
+
+    def switch_protocols(self, headers: Iterable[tuple[bytes, bytes]], protocol: IProtocol) -> None:
+        """Answer ``101 Switching Protocols`` and give the connection to ``protocol``.
+
+        ``headers`` must name the new protocol in ``Upgrade``. The bytes the client sent
+        after this request's head are delivered to ``protocol`` first; from then on the
+        connection is no longer HTTP, and ``protocol.connectionLost`` ends it.
+
+        Raises:
+            ResponseHeaderError: the request did not ask to upgrade, or no Upgrade field.
+            ResponseStateError: a response was already started.
+        """
+        state = advance(RESPONSE_TRANSITIONS, self.state, "switch")
+        head = self._writer.switching(headers, date=self.connection.date())
+        self.connection.switch_protocol(self, protocol, head)
+        self.state = state
 
     # -- IConsumer ------------------------------------------------------------------
 
@@ -219,7 +310,7 @@ class Exchange:
         if not streaming:
             raise TypeError("Exchange takes push producers only (streaming=True)")
         self._producer = producer
-        if self._protocol.writes_paused:
+        if self.connection.writes_paused:
             producer.pauseProducing()
 
     def unregisterProducer(self) -> None:
@@ -230,14 +321,3 @@ class Exchange:
     def producer(self) -> IPushProducer | None:
         """The push producer feeding this response, if any."""
         return self._producer
-
-    def _connection_lost(self) -> None:
-        if self.disconnected:
-            return
-        self.disconnected = True
-        producer, self._producer = self._producer, None
-        callbacks, self._disconnect_callbacks = self._disconnect_callbacks, []
-        if producer is not None and not self.finished:
-            producer.stopProducing()
-        for callback in callbacks:
-            callback()

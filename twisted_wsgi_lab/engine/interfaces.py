@@ -1,7 +1,10 @@
-"""The one interface between the HTTP engine and the code it hosts.
+"""The engine's two seams: hosted code behind ``IRequestHandler``, the connection behind
+``Connection``.
 
 The protocol never knows whether it talks to the WSGI bridge or the native router:
-both implement ``IRequestHandler`` and talk back through the ``Exchange`` they get.
+both implement ``IRequestHandler`` and talk back through the ``Exchange`` they get. The
+exchange never knows whether its connection is a socket, TLS, or an in-memory test
+client: it uses only the few members of ``Connection``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from typing import TYPE_CHECKING, Protocol
 from zope.interface import Interface
 
 if TYPE_CHECKING:
-    from ..http11 import Headers
+    from twisted.internet.interfaces import IAddress, IProtocol, IReactorTime
+
+    from ..http11 import Headers, Limits
     from .exchange import Exchange
 
 
@@ -24,7 +29,9 @@ class IRequestHandler(Interface):
         Called in request order, once the previous response on the connection is done.
         The handler reads the body through ``exchange.receive_body()`` if it wants it,
         answers with ``start_response()``, ``write()`` and ``finish()``, and may
-        register a push producer on the exchange so a slow client pauses it.
+        register a push producer on the exchange so a slow client pauses it. An
+        exception raised here is answered with a 500 (or a cut connection, if bytes of
+        the response already left) by the engine.
         """
 
 
@@ -36,3 +43,45 @@ class BodyReceiver(Protocol):
 
     def body_end(self, trailers: Headers) -> None:
         """The body is complete."""
+
+
+class Connection(Protocol):
+    """What an exchange needs from the connection it arrived on, and nothing more."""
+
+    limits: Limits
+    clock: IReactorTime
+    server_header: bytes
+
+    @property
+    def peer(self) -> IAddress:
+        """The client's address."""
+
+    @property
+    def host(self) -> IAddress:
+        """The address the connection arrived on."""
+
+    @property
+    def secure(self) -> bool:
+        """True on TLS."""
+
+    @property
+    def writes_paused(self) -> bool:
+        """True while the client is not reading what was sent."""
+
+    def date(self) -> bytes:
+        """The Date value for a response sent now."""
+
+    def write(self, data: bytes) -> None:
+        """Send bytes of the response in front."""
+
+    def body_wanted(self, exchange: Exchange) -> None:
+        """``exchange``'s handler takes body data again: read from the client."""
+
+    def exchange_finished(self, exchange: Exchange) -> None:
+        """``exchange``'s response is complete: answer the next request."""
+
+    def abort(self) -> None:
+        """A response under way cannot be completed: cut the connection."""
+
+    def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
+        """Send the 101 ``head``, then hand the transport and what follows to ``protocol``."""

@@ -1,54 +1,74 @@
-"""HTTPProtocol and HTTPFactory: the connection, keep-alive, pipelining and timeouts.
+"""HTTPProtocol: one connection's life, its parse loop and its flow control.
 
-Bytes go into the sans-IO parser; each ``RequestHead`` becomes an ``Exchange`` queued
-behind the response in flight, and each queued exchange is handed to the hosted code
-only when the one before it is finished, so responses leave in request order. Reading
-from the socket pauses when the queue is full, when hosted code is not taking the body
-it is being sent, or after a framing error, after which nothing more is processed.
+Bytes go into the sans-IO parser; each ``RequestHead`` becomes an ``Exchange`` in the
+``Pipeline``, handed to the hosted code when the one before it is finished, so
+responses leave in request order. Reading from the socket pauses when the pipeline
+is full, when hosted code is not taking the body it is being sent, or after a framing
+error, after which nothing more is parsed. The connection walks ``ConnectionState``;
+its timeouts live in ``ConnectionTimers``.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import enum
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import (
-    IDelayedCall,
     IHalfCloseableProtocol,
+    IProtocol,
     IPushProducer,
-    IReactorTime,
     ISSLTransport,
     ITCPTransport,
 )
-from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from .. import __version__
-from ..http11 import (
-    BodyData,
-    EndOfMessage,
-    Headers,
-    Limits,
-    ProtocolError,
-    RequestHead,
-    RequestParser,
-)
+from ..http11 import BodyData, EndOfMessage, Headers, ProtocolError, RequestHead, RequestParser
 from ..http11.dates import http_date
 from ..http11.writer import error_response
 from .exchange import Exchange
+from .failure import answer_failure
+from .pipeline import Pipeline
+from .states import (
+    ANSWERING,
+    CONNECTION_TRANSITIONS,
+    ConnectionState,
+    ResponseStateError,
+    advance,
+)
+from .timers import LINGER_SECONDS, ConnectionTimers, TimerKind
 
 if TYPE_CHECKING:
     from twisted.internet.interfaces import IAddress
 
-    from .interfaces import IRequestHandler
+    from .factory import HTTPFactory
+
+__all__ = ["LINGER_SECONDS", "HTTPProtocol"]
 
 log = Logger()
 
-# After labweb half-closed a connection, how long the client may stay silent before it
-# is closed fully; data still arriving (an upload going on) restarts the wait.
-LINGER_SECONDS = 2.0
+_OPEN, _LAST, _FAILED = ConnectionState.OPEN, ConnectionState.LAST_RESPONSE, ConnectionState.FAILED
+_KEEPALIVE, _HEADER, _BODY, _RESPONSE = (
+    TimerKind.KEEPALIVE,
+    TimerKind.HEADER,
+    TimerKind.BODY,
+    TimerKind.RESPONSE,
+)
+
+
+class ReadPause(enum.Flag):
+    """Why the connection reads and parses nothing now; reading resumes when none is left."""
+
+    PIPELINE_FULL = enum.auto()  # max_pipelined_requests wait for their answers
+    BODY_UNWANTED = enum.auto()  # the handler is not taking the body it is being sent
+    UPGRADE_PENDING = enum.auto()  # bytes after an Upgrade request may not be HTTP
+    LAST_REQUEST = enum.auto()  # the request asked to close: nothing after it is read
+    STOPPED = enum.auto()  # a framing error, or a shutdown: no new request is parsed
+
+
+_NO_PAUSE = ReadPause(0)
 
 
 class _Discard:
@@ -72,28 +92,62 @@ class HTTPProtocol(Protocol):
 
     def __init__(self, factory: HTTPFactory) -> None:
         self.factory = factory
-        self._limits = factory.limits
+        self.limits = factory.limits
+        self.clock = factory.clock
+        self.server_header = factory.server_header
+        self.handler = factory.handler
+        self.state = _OPEN
         self._parser = RequestParser(factory.limits)
-        self._queue: deque[Exchange] = deque()  # [0] is being answered, the rest wait
-        self._receiving: Exchange | None = None  # whose body the parser is reading
-        self._blocks: set[str] = set()  # reasons not to parse now; reading pauses too
-        self._processing = False
-        self._failed: ProtocolError | None = None
-        self._closing = False
-        self.writes_paused = False
-        self._timer: IDelayedCall | None = None
-        self._send_timer: IDelayedCall | None = None  # runs while the client is not reading
-        self._linger: IDelayedCall | None = None  # a half-closed connection's full close
-        self._timer_kind: str | None = None
-        self._deadline = 0.0
-        self._request_started = 0.0
-        self._timeouts = {
-            "keepalive": self._limits.keepalive_timeout_seconds,
-            "header": self._limits.header_timeout_seconds,
-            "body": self._limits.body_timeout_seconds,
-        }
-        self._last_response = False  # set when shutting down: close after this response
+        self._pipeline = Pipeline(self._start, self._answering)
+        self._timers = ConnectionTimers(factory.limits, factory.clock, self._timed_out)
+        self._pauses = _NO_PAUSE
+        self._processing = False  # the parse loop is running further up the stack
+        self._error: ProtocolError | None = None  # the error to answer, once FAILED
         self._input_ended = False  # the client half-closed: no more bytes will come
+        self._writes_paused = False  # the client is not reading what we sent
+
+    # -- the Connection interface, for exchanges -------------------------------------
+
+    @property
+    def peer(self) -> IAddress:
+        """The client's address."""
+        return self.transport.getPeer()  # type: ignore[union-attr]
+
+    @property
+    def host(self) -> IAddress:
+        """The address the connection arrived on."""
+        return self.transport.getHost()  # type: ignore[union-attr]
+
+    @property
+    def secure(self) -> bool:
+        """True on TLS."""
+        return ISSLTransport.providedBy(self.transport)
+
+    @property
+    def writes_paused(self) -> bool:
+        """True while the client is not reading what was sent."""
+        return self._writes_paused
+
+    @property
+    def requests_in_flight(self) -> int:
+        """Requests parsed and not yet answered completely (the one in front included)."""
+        return len(self._pipeline)
+
+    def date(self) -> bytes:
+        """The Date value for a response sent now."""
+        return http_date(self.clock.seconds())
+
+    def write(self, data: bytes) -> None:
+        """Send bytes of the response being answered."""
+        self.transport.write(data)  # type: ignore[union-attr]
+
+    def abort(self) -> None:
+        """Give up on the connection: a response under way cannot be completed.
+
+        What was written still goes out (the client sees a truncated response, not a
+        reset); the send timer armed by ``close`` drops a client that stops reading.
+        """
+        self.close()
 
     # -- connection life ------------------------------------------------------------
 
@@ -103,19 +157,20 @@ class HTTPProtocol(Protocol):
         self._update_timer()
 
     def dataReceived(self, data: bytes) -> None:
-        if self._closing or self._failed is not None:
-            if self._linger is not None:
-                self._linger.reset(LINGER_SECONDS)  # still sending: keep draining
+        state = self.state
+        if state is not _OPEN and state is not _LAST:
+            if self._timers.armed(TimerKind.LINGER):
+                self._timers.arm(TimerKind.LINGER)  # still sending: keep draining
             return
         if (
-            self._limits.request_timeout_seconds is not None
-            and self._receiving is None
+            self.limits.request_timeout_seconds is not None
+            and self._pipeline.receiving is None
             and not self._parser.buffered_bytes
         ):
-            self._request_started = self.factory.clock.seconds()  # a new request begins
+            self._timers.request_began_at = self.clock.seconds()  # a new request begins
         self._parser.receive_data(data)
-        if self._timer_kind == "body":
-            self._arm("body")  # the body timeout counts silence, so data restarts it
+        if self._timers.waiting_for() is _BODY:
+            self._timers.arm(_BODY)  # the body timeout counts silence, so data restarts it
         self._process()
 
     def readConnectionLost(self) -> None:
@@ -125,84 +180,64 @@ class HTTPProtocol(Protocol):
         response still buffered (a client that does ``shutdown(SHUT_WR)``, ``nc -N``).
         """
         self._input_ended = True
-        if self._closing:
+        if self.state is ConnectionState.CLOSING or self.state is ConnectionState.LINGERING:
             self._close_fully()
             return
         self._process()  # whatever waits for more input now closes (_update_timer)
-        if self._queue and not self._closing and self._linger is None:
+        if self._pipeline and self.state in ANSWERING:
             # TCP cannot tell a half-close from a client that is gone. A response that
             # has not begun after LINGER_SECONDS is taken for one nobody will read (as
             # nginx's 499), so a vanished long-poll client frees its slot.
-            self._linger = self.factory.clock.callLater(LINGER_SECONDS, self._eof_overdue)
-
-    def _eof_overdue(self) -> None:
-        self._linger = None
-        if self._queue and not self._queue[0].response_started:
-            log.info(
-                "client closed its side before the response to {request} began; closing",
-                request=self._queue[0].request_line,
-            )
-            self.close()  # connectionLost tells the hosted code
+            self._timers.arm(TimerKind.EOF_GRACE)
 
     def writeConnectionLost(self) -> None:
         """From TCP: the FIN after the response has gone; drain the client a while."""
-        if not self._input_ended and self._linger is None:
-            self._linger = self.factory.clock.callLater(LINGER_SECONDS, self._close_fully)
+        if self.state is ConnectionState.CLOSING:
+            self.state = advance(CONNECTION_TRANSITIONS, self.state, "half_closed")
+        if not self._input_ended:
+            self._timers.arm(TimerKind.LINGER)
 
     def _close_fully(self) -> None:
-        if self._linger is not None and self._linger.active():
-            self._linger.cancel()
-        self._linger = None
+        self._timers.cancel(TimerKind.LINGER)
         self.transport.loseConnection()  # type: ignore[union-attr]
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self._closing = True
-        self._cancel_all_timers()
+        self.state = advance(CONNECTION_TRANSITIONS, self.state, "lost")
+        self._timers.cancel_all()
         self.factory.connections.discard(self)
-        exchanges = list(self._queue)
-        if self._receiving is not None and self._receiving not in exchanges:
-            exchanges.append(self._receiving)
-        self._queue.clear()
-        self._receiving = None
-        for exchange in exchanges:
-            exchange._connection_lost()
-
-    def write(self, data: bytes) -> None:
-        """Send bytes of the response being answered."""
-        self.transport.write(data)  # type: ignore[union-attr]
-
-    def date(self) -> bytes:
-        """The Date value for a response sent now."""
-        return http_date(self.factory.clock.seconds())
+        for exchange in self._pipeline.drain():
+            exchange.connection_lost()
 
     def close(self) -> None:
         """Close after what was written has been sent."""
-        if not self._closing:
-            self._closing = True
-            self._cancel_timer()
-            # A producer still registered when the buffer drains would be resumed
-            # instead of the connection closed (FileDescriptor.doWrite): unregister.
-            self.transport.unregisterProducer()  # type: ignore[union-attr]
-            if self._blocks and not self._input_ended:
-                # Read again (dataReceived drops it all now): a TLS shutdown must read
-                # the peer's close_notify, and an EOF must be noticed.
-                self._blocks.clear()
-                self.transport.resumeProducing()  # type: ignore[union-attr]
-            if self._client_may_be_sending() and _can_half_close(self.transport, self):
-                # RFC 9112 section 9.6: closing outright with the client still sending
-                # makes the kernel answer its next bytes with a reset, which can destroy
-                # the response before it is read. Send FIN after the response, read and
-                # drop until the client closes too or falls silent (writeConnectionLost).
-                self.transport.loseWriteConnection()  # type: ignore[union-attr]
-            else:
-                self.transport.loseConnection()  # type: ignore[union-attr]
-            self._arm_send_timer()  # unsent bytes (and the drain) wait this long at most
+        if self.state not in ANSWERING:
+            return
+        self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
+        self._timers.cancel_wait()
+        transport: Any = self.transport
+        # A producer still registered when the buffer drains would be resumed
+        # instead of the connection closed (FileDescriptor.doWrite): unregister.
+        transport.unregisterProducer()
+        if self._pauses and not self._input_ended:
+            # Read again (dataReceived drops it all now): a TLS shutdown must read
+            # the peer's close_notify, and an EOF must be noticed.
+            self._pauses = _NO_PAUSE
+            transport.resumeProducing()
+        if self._client_may_be_sending() and _can_half_close(transport, self):
+            # RFC 9112 section 9.6: closing outright with the client still sending
+            # makes the kernel answer its next bytes with a reset, which can destroy
+            # the response before it is read. Send FIN after the response, read and
+            # drop until the client closes too or falls silent (writeConnectionLost).
+            transport.loseWriteConnection()
+        else:
+            transport.loseConnection()
+        self._timers.arm(TimerKind.SEND)  # unsent bytes (and the drain) wait this long
 
     def _client_may_be_sending(self) -> bool:
         """True if part of a request (a refused head, an unread body) may still come."""
         if self._input_ended:
             return False
-        return self._failed is not None or not self._parser.between_requests
+        return self._error is not None or not self._parser.between_requests
 
     def close_when_idle(self) -> None:
         """Close now if no request is being answered, else right after the response.
@@ -210,18 +245,10 @@ class HTTPProtocol(Protocol):
         Reading goes on so a request body in flight still arrives; parsing stops at
         the next request head, which will not be answered.
         """
-        if self._queue:
-            self._last_response = True
-        else:
+        if not self._pipeline:
             self.close()
-
-    def abort_connection(self) -> None:
-        """Give up on the connection: a response under way cannot be completed.
-
-        What was written still goes out (the client sees a truncated response, not a
-        reset); the linger timer set by ``close`` drops a client that stops reading.
-        """
-        self.close()
+        elif self.state is _OPEN:
+            self.state = advance(CONNECTION_TRANSITIONS, self.state, "last_response")
 
     # -- parsing --------------------------------------------------------------------
 
@@ -229,10 +256,11 @@ class HTTPProtocol(Protocol):
         if self._processing:
             return  # the loop below is already running further up the stack
         self._processing = True
+        parser = self._parser
         try:
-            while not self._blocks and not self._closing:
+            while not self._pauses and (self.state is _OPEN or self.state is _LAST):
                 try:
-                    event = self._parser.next_event()
+                    event = parser.next_event()
                     if event is None:
                         break
                     if type(event) is RequestHead:
@@ -248,87 +276,99 @@ class HTTPProtocol(Protocol):
         self._update_timer()
 
     def _request_head(self, head: RequestHead) -> None:
-        if self._last_response:
-            self._block("shutdown")  # the connection closes after the response under way
+        if self.state is _LAST:
+            self._pause(ReadPause.STOPPED)  # the connection closes after the response
             return
         if head.method == b"CONNECT":
             raise ProtocolError("CONNECT is not supported", status=501)
         exchange = Exchange(self, head)
-        self._queue.append(exchange)
-        self._receiving = exchange
+        pipeline = self._pipeline
+        pipeline.append(exchange)
+        pipeline.receiving = exchange
         if not head.has_body:  # its EndOfMessage is due at once: the handler sees it done
             end = self._parser.next_event()
             assert type(end) is EndOfMessage
             self._end_of_message(end.trailers)
-        if len(self._queue) == 1:
-            self._start(exchange)
-        elif len(self._queue) > self._limits.max_pipelined_requests:
-            self._block("pipeline")
+        if len(pipeline) == 1:
+            pipeline.start_front()
+        elif len(pipeline) > self.limits.max_pipelined_requests:
+            self._pause(ReadPause.PIPELINE_FULL)
 
     def _body_data(self, data: bytes) -> None:
-        exchange = self._receiving
+        exchange = self._pipeline.receiving
         assert exchange is not None
-        exchange._body_data(data)
+        exchange.deliver_body(data)
         if not exchange.wants_body:
-            self._block("body")
+            self._pause(ReadPause.BODY_UNWANTED)
 
     def _end_of_message(self, trailers: Headers) -> None:
-        exchange = self._receiving
+        exchange = self._pipeline.receiving
         assert exchange is not None
-        self._receiving = None
-        if not exchange.head.keep_alive:
-            self._block("last request")  # nothing after a request that asked to close
-        exchange._body_end(trailers)
+        self._pipeline.receiving = None
+        head = exchange.head
+        if not head.keep_alive:
+            self._pause(ReadPause.LAST_REQUEST)  # nothing after a request that asked to close
+        elif head.upgrade:
+            self._pause(ReadPause.UPGRADE_PENDING)  # HTTP or not: its answer decides
+        exchange.end_body(trailers)
 
     def body_wanted(self, exchange: Exchange) -> None:
         """From an exchange: its hosted code takes body data again."""
-        if exchange is self._receiving or exchange.body_complete:
-            self._unblock("body")
+        if exchange is self._pipeline.receiving or exchange.body_complete:
+            self._resume(ReadPause.BODY_UNWANTED)
             if not exchange.body_complete:
                 self._update_timer()  # a body now awaited is timed even if no byte comes
 
     def _protocol_error(self, error: ProtocolError) -> None:
         """Answer ``error`` after the complete requests before it, then close."""
-        self._failed = error
-        self._block("failed")
-        broken = self._receiving
-        self._receiving = None
-        if broken is not None and broken in self._queue:
-            if broken is self._queue[0] and broken.response_started:
-                self.abort_connection()
+        self.state = advance(CONNECTION_TRANSITIONS, self.state, "fail")
+        self._error = error
+        self._pause(ReadPause.STOPPED)
+        pipeline = self._pipeline
+        broken = pipeline.receiving
+        pipeline.receiving = None
+        if broken is not None and broken in pipeline:
+            if broken is pipeline.front and broken.response_started:
+                self.abort()
                 return
-            self._queue.remove(broken)
-            broken._connection_lost()
-        if not self._queue:
+            pipeline.remove(broken)
+            broken.connection_lost()
+        if not pipeline:
             self._send_error(error)
 
     def _send_error(self, error: ProtocolError) -> None:
         log.debug("refused request: {status} {error}", status=error.status, error=str(error))
         self.write(
-            error_response(
-                error.status, str(error), server=self.factory.server_header, date=self.date()
-            )
+            error_response(error.status, str(error), server=self.server_header, date=self.date())
         )
         self.close()
 
     # -- answering ------------------------------------------------------------------
 
+    def _answering(self) -> bool:
+        return self.state in ANSWERING
+
     def _start(self, exchange: Exchange) -> None:
+        """Hand ``exchange`` to the hosted code; a handler that raises gets the 500 rule."""
+        timers = self._timers
+        timers.answer_began_at = self.clock.seconds()
+        timers.cancel_wait()  # re-armed for this answer (and keep-alive restarts after it)
         try:
-            self.factory.handler.handle(exchange)
+            self.handler.handle(exchange)
         except Exception:
-            log.failure("request handler failed for {request}", request=exchange.request_line)
-            self.abort_connection()
+            log.failure(
+                "request handler {handler} failed on {request}",
+                handler=self.handler,
+                request=exchange.request_line,
+            )
+            answer_failure(exchange)
 
     def exchange_finished(self, exchange: Exchange) -> None:
         """From an exchange: its response is complete; answer the next request."""
-        queue = self._queue
-        if not queue or queue[0] is not exchange:
-            return
-        queue.popleft()
-        if self._closing:
+        pipeline = self._pipeline
+        if not pipeline.pop_finished(exchange) or self.state not in ANSWERING:
             return  # closed or dropped meanwhile (a send timeout): start nothing more
-        if not exchange.keep_alive or self._last_response:
+        if not exchange.keep_alive or self.state is _LAST:
             self.close()
         elif not exchange.body_complete:
             # The parser is still inside this body, so nothing is queued behind it.
@@ -336,50 +376,97 @@ class HTTPProtocol(Protocol):
                 self.close()  # the client may or may not send the body now: close
                 return
             # Read and drop the rest; parsing resumes from here, and the next head it
-            # finds starts at once because the queue is empty.
+            # finds starts at once because the pipeline is empty.
             exchange.receive_body(_DISCARD)
             self._update_timer()
-        elif queue:
+        elif pipeline:
             # Start the next exchange before reading further: parsing may run (and even
-            # fail) inside _unblock, and must find the queue as it is.
-            self._start(queue[0])
-            if len(queue) <= self._limits.max_pipelined_requests:
-                self._unblock("pipeline")
-        elif self._failed is not None:
-            self._send_error(self._failed)
+            # fail) inside _resume, and must find the pipeline as it is.
+            pipeline.start_front()
+            if len(pipeline) <= self.limits.max_pipelined_requests:
+                self._resume(ReadPause.PIPELINE_FULL)
+            self._update_timer()  # the next answer is timed from its own start
+        elif self.state is _FAILED:
+            self._send_error(self._error)  # type: ignore[arg-type]
         else:
-            self._unblock("pipeline")
+            self._resume(ReadPause.PIPELINE_FULL | ReadPause.UPGRADE_PENDING)
             self._update_timer()
+
+    def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
+        """Send the 101 ``head`` and give the transport to ``protocol``.
+
+        The bytes after the request's head go to ``protocol`` first. This protocol
+        stays the transport's protocol and forwards to the new one (so TLS and other
+        wrappers keep working); only the forwarding methods change, so an HTTP
+        connection pays nothing for the possibility.
+
+        Raises:
+            ResponseStateError: ``exchange`` is not the request answered now, or it
+                still has body bytes to come.
+        """
+        if exchange is not self._pipeline.front or not exchange.body_complete:
+            raise ResponseStateError("only the request in front, with its body read, can switch")
+        if self.state is not _OPEN:
+            raise ResponseStateError(f"cannot switch protocols in state {self.state.name}")
+        self.write(head)
+        self.state = advance(CONNECTION_TRANSITIONS, self.state, "switch")
+        self._timers.cancel_all()
+        self._pipeline.drain()
+        self.factory.connections.discard(self)
+        rest = self._parser.detach()
+        transport: Any = self.transport
+        transport.unregisterProducer()
+        half_closeable = IHalfCloseableProtocol(protocol, None)
+        forwards = {  # instance attributes shadow this class's methods from now on
+            "dataReceived": protocol.dataReceived,
+            "connectionLost": protocol.connectionLost,
+            "readConnectionLost": (
+                half_closeable.readConnectionLost if half_closeable else transport.loseConnection
+            ),
+            "writeConnectionLost": (
+                half_closeable.writeConnectionLost if half_closeable else _ignore
+            ),
+        }
+        for name, method in forwards.items():
+            setattr(self, name, method)
+        protocol.makeConnection(transport)
+        if self._pauses:
+            self._pauses = _NO_PAUSE
+            transport.resumeProducing()
+        if rest:
+            protocol.dataReceived(rest)
 
     # -- flow control ---------------------------------------------------------------
 
-    def _block(self, reason: str) -> None:
-        if not self._blocks:
+    def _pause(self, reason: ReadPause) -> None:
+        if not self._pauses:
             self.transport.pauseProducing()  # type: ignore[union-attr]
-        self._blocks.add(reason)
+        self._pauses |= reason
 
-    def _unblock(self, reason: str) -> None:
-        if reason not in self._blocks:
+    def _resume(self, reasons: ReadPause) -> None:
+        if not self._pauses & reasons:
             return
-        self._blocks.discard(reason)
-        if not self._blocks and not self._closing:
+        self._pauses &= ~reasons
+        if not self._pauses and self.state in ANSWERING:
             self.transport.resumeProducing()  # type: ignore[union-attr]
             self._process()
 
     def pauseProducing(self) -> None:
         """From the transport: its write buffer is full; pause the response source."""
-        self.writes_paused = True
-        if not self._closing:
-            self._arm_send_timer()
-        producer = self._queue[0].producer if self._queue else None
+        self._writes_paused = True
+        if self.state in ANSWERING:
+            self._timers.arm(TimerKind.SEND)
+        front = self._pipeline.front
+        producer = front.producer if front is not None else None
         if producer is not None:
             producer.pauseProducing()
 
     def resumeProducing(self) -> None:
         """From the transport: the write buffer drained."""
-        self.writes_paused = False
-        self._cancel_send_timer()
-        producer = self._queue[0].producer if self._queue else None
+        self._writes_paused = False
+        self._timers.cancel(TimerKind.SEND)
+        front = self._pipeline.front
+        producer = front.producer if front is not None else None
         if producer is not None:
             producer.resumeProducing()
 
@@ -389,131 +476,95 @@ class HTTPProtocol(Protocol):
     # -- timeouts -------------------------------------------------------------------
 
     def _update_timer(self) -> None:
-        """Arm the one timeout that applies to what the connection is waiting for."""
-        receiving = self._receiving
-        if self._closing or self._failed is not None:
-            kind = None
-        elif receiving is not None:  # a body is awaited (or dropped after its response)
-            kind = "body" if receiving.wants_body else None
-        elif self._queue:  # hosted code is answering; it is not timed here
-            kind = None
-        elif self._parser.between_requests:
-            kind = "keepalive"
-        else:
-            kind = "header"
-        if kind is not None and self._input_ended:
+        """Arm the one wait that applies to what the connection is waiting for now."""
+        kind = self._waiting_for()
+        if kind is not None and kind is not _RESPONSE and self._input_ended:
             self.close()  # waiting for bytes from a client that has sent its last
-        elif kind != self._timer_kind:
-            self._arm(kind)
+        elif kind is None:
+            self._timers.cancel_wait()
+        elif kind is not self._timers.waiting_for():
+            self._timers.arm(kind)
 
-    def _arm(self, kind: str | None) -> None:
-        """Set the deadline for ``kind``; the timer itself is moved only when it must.
+    def _waiting_for(self) -> TimerKind | None:
+        state = self.state
+        if state not in ANSWERING:
+            return None
+        pipeline = self._pipeline
+        receiving = pipeline.receiving
+        front = pipeline.front
+        if receiving is not None and receiving.wants_body and state is not _FAILED:
+            return _BODY  # a body is awaited (or dropped after its response)
+        if front is not None:  # hosted code is answering: timed until its answer begins
+            return None if front.response_started else _RESPONSE
+        if state is _FAILED or receiving is not None:
+            return None
+        return _KEEPALIVE if self._parser.between_requests else _HEADER
 
-        Rescheduling a reactor timer on every request costs; instead a timer that
-        fires before the current deadline re-arms itself for the time left.
-        """
-        self._timer_kind = kind
-        if kind is None:
-            return  # a pending call finds kind None and does nothing
-        seconds = self._timeouts[kind]
-        clock = self.factory.clock
-        now = clock.seconds()
-        self._deadline = now + seconds
-        whole = self._limits.request_timeout_seconds
-        if whole is not None and kind != "keepalive":  # the whole-request deadline
-            self._deadline = min(self._deadline, self._request_started + whole)
-        timer = self._timer
-        if timer is None:
-            self._timer = clock.callLater(seconds, self._timed_out)
-        elif timer.getTime() > self._deadline:
-            timer.reset(self._deadline - now)
+    def _timed_out(self, kind: TimerKind) -> None:
+        if kind is TimerKind.SEND:
+            self._send_timed_out()
+        elif kind is TimerKind.LINGER:
+            self._close_fully()
+        elif kind is TimerKind.EOF_GRACE:
+            self._eof_overdue()
+        elif kind is _KEEPALIVE:
+            self.close()
+        else:
+            self._wait_timed_out(kind)
 
-    def _cancel_timer(self) -> None:
-        self._timer_kind = None
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = None
+    def _wait_timed_out(self, kind: TimerKind) -> None:
+        """No head, body or answer in time: 408 (or 503), or a cut if the answer began."""
+        front = self._pipeline.front
+        if kind is _BODY and front is None:
+            self.close()  # dropping a body whose response is complete
+        elif front is not None and front.response_started:
+            if kind is not _RESPONSE:
+                self.abort()  # a response under way cannot carry the 408
+        elif kind is _RESPONSE:
+            log.warn(
+                "{handler} did not begin a response to {request} within"
+                " {seconds} s (--response-timeout): answering 503",
+                handler=self.handler,
+                request=front.request_line if front else "",
+                seconds=self.limits.response_timeout_seconds,
+            )
+            self._fail_waiting(ProtocolError("the application did not answer in time", status=503))
+        else:
+            what = "head" if kind is _HEADER else "body"
+            self._fail_waiting(ProtocolError(f"no complete request {what} in time", status=408))
 
-    def _arm_send_timer(self) -> None:
-        if self._send_timer is None:
-            seconds = self._limits.send_timeout_seconds
-            self._send_timer = self.factory.clock.callLater(seconds, self._send_timed_out)
+    def _fail_waiting(self, error: ProtocolError) -> None:
+        """Answer ``error`` now: every request waiting is told the connection is gone."""
+        if self.state is not _FAILED:
+            self.state = advance(CONNECTION_TRANSITIONS, self.state, "fail")
+        self._error = error
+        for exchange in self._pipeline.drain():  # hosted code stops writing and reading
+            exchange.connection_lost()
+        self._send_error(error)
 
-    def _cancel_send_timer(self) -> None:
-        if self._send_timer is not None and self._send_timer.active():
-            self._send_timer.cancel()
-        self._send_timer = None
-
-    def _cancel_all_timers(self) -> None:
-        """The connection is gone: nothing of it may fire later."""
-        self._cancel_timer()
-        self._cancel_send_timer()
-        if self._linger is not None and self._linger.active():
-            self._linger.cancel()
-        self._linger = None
+    def _eof_overdue(self) -> None:
+        front = self._pipeline.front
+        if front is not None and not front.response_started:
+            log.info(
+                "client closed its side before the response to {request} began; closing",
+                request=front.request_line,
+            )
+            self.close()  # connectionLost tells the hosted code
 
     def _send_timed_out(self) -> None:
-        self._send_timer = None
-        request = self._queue[0].request_line if self._queue else "(no request)"
+        front = self._pipeline.front
         log.info(
-            "dropping a client that stopped reading the response to {request}", request=request
+            "dropping a client that stopped reading the response to {request}",
+            request=front.request_line if front is not None else "(no request)",
         )
-        self._closing = True
-        self._cancel_timer()
+        if self.state in ANSWERING:
+            self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
+        self._timers.cancel_wait()
         self.transport.abortConnection()  # type: ignore[union-attr]
 
-    def _timed_out(self) -> None:
-        self._timer = None
-        kind = self._timer_kind
-        if kind is None:
-            return
-        left = self._deadline - self.factory.clock.seconds()
-        if left > 0:
-            self._timer = self.factory.clock.callLater(left, self._timed_out)
-            return
-        self._timer_kind = None
-        answering = self._queue[0] if self._queue else None
-        if kind == "keepalive" or (kind == "body" and answering is None):
-            self.close()  # idle, or dropping a body whose response is complete
-        elif kind == "header" or not answering.response_started:  # type: ignore[union-attr]
-            error = ProtocolError(f"no complete request {kind} in time", status=408)
-            self._failed = error
-            waiting, self._queue = list(self._queue), deque()
-            for exchange in waiting:  # hosted code stops writing and reading now
-                exchange._connection_lost()
-            self._send_error(error)
-        else:
-            self.abort_connection()  # a response under way cannot carry the 408
 
-
-class HTTPFactory(Factory[HTTPProtocol]):
-    """Builds an ``HTTPProtocol`` per connection, all serving one hosted handler."""
-
-    noisy = False  # the service logs where it listens; no "Starting factory" lines
-
-    def __init__(
-        self,
-        handler: IRequestHandler,
-        *,
-        limits: Limits | None = None,
-        clock: IReactorTime | None = None,
-        server_header: bytes = b"labweb/" + __version__.encode("ascii"),
-    ) -> None:
-        if clock is None:
-            from twisted.internet import reactor as default_reactor
-
-            clock = default_reactor
-        self.handler = handler
-        self.limits = limits or Limits()
-        self.clock: IReactorTime = clock
-        self.server_header = server_header
-        self.connections: set[HTTPProtocol] = set()
-
-    def buildProtocol(self, addr: IAddress | None) -> HTTPProtocol:
-        limit = self.limits.max_connections
-        if limit is not None and len(self.connections) >= limit:
-            return _OverloadedProtocol(self)
-        return HTTPProtocol(self)
+def _ignore() -> None:
+    """After a switch, for a new protocol that does not take half-closes."""
 
 
 def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:
@@ -528,20 +579,3 @@ def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:
         and not ISSLTransport.providedBy(transport)
         and getattr(transport, "protocol", None) is protocol
     )
-
-
-class _OverloadedProtocol(HTTPProtocol):
-    """Answers 503 at once and closes: the server holds ``max_connections`` already."""
-
-    def _client_may_be_sending(self) -> bool:
-        return False  # closed at once: a flood must not hold descriptors past the limit
-
-    def connectionMade(self) -> None:
-        log.info("refusing a connection: {n} open already", n=len(self.factory.connections))
-        self.transport.registerProducer(self, True)  # type: ignore[union-attr]
-        error = ProtocolError("too many connections, try again later", status=503)
-        self._failed = error
-        self._send_error(error)
-
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self._cancel_all_timers()

@@ -26,6 +26,7 @@ class RequestHead:
     chunked: bool = False
     keep_alive: bool = True  # what the request asks for; the response may still close
     expects_continue: bool = False
+    upgrade: bool = False  # Upgrade named in Connection, HTTP/1.1 (RFC 9110 section 7.8)
 
     @property
     def has_body(self) -> bool:

@@ -86,7 +86,14 @@ def _field_problem(line: bytes) -> str:
 
 
 # The fields that decide framing and routing, gathered in one pass over the head.
-_FRAMING_FIELDS = (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect")
+_FRAMING_FIELDS = (
+    b"host",
+    b"content-length",
+    b"transfer-encoding",
+    b"connection",
+    b"expect",
+    b"upgrade",
+)
 
 
 def interpret(
@@ -123,6 +130,7 @@ def interpret(
         chunked=chunked,
         keep_alive=keep_alive,
         expects_continue=_expects_continue(fields[b"expect"], version),
+        upgrade=bool(fields[b"upgrade"]) and b"upgrade" in connection and version >= (1, 1),
     )
 
 

@@ -29,6 +29,7 @@ class Limits:
     keepalive_timeout_seconds: float = 15.0  # idle connection between requests; then close
     request_timeout_seconds: float | None = None  # whole request, head to last byte
     send_timeout_seconds: float = 60.0  # longest a response waits for the client to read
+    response_timeout_seconds: float = 300.0  # handler's time to begin its answer; then 503
     max_connections: int | None = None  # beyond it, new connections get 503
     shutdown_timeout_seconds: float = 30.0  # in-flight requests get this long on SIGTERM
     body_spool_bytes: int = 1 * MIB  # request bodies beyond this spill to a temporary file

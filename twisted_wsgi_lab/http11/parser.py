@@ -7,6 +7,7 @@ States, in the order a request walks them::
     HEAD --(chunked)--> CHUNK_SIZE -> CHUNK_DATA -> CHUNK_CRLF -> CHUNK_SIZE
                         CHUNK_SIZE --(size 0)--> TRAILERS ------------> HEAD
     any state --(ProtocolError)--> ERROR (every later call raises the same error)
+    HEAD --(detach(), after a 101 response)--> DETACHED (the bytes belong to another protocol)
 
 The caller pulls one event at a time with ``next_event()``, so it can stop pulling (to
 pause a body, or hold pipelined requests) and the unread bytes simply wait here.
@@ -31,6 +32,7 @@ class _State(enum.Enum):
     CHUNK_CRLF = enum.auto()
     TRAILERS = enum.auto()
     ERROR = enum.auto()
+    DETACHED = enum.auto()
 
 
 class RequestParser:
@@ -58,6 +60,23 @@ class RequestParser:
     def receive_data(self, data: bytes) -> None:
         """Append bytes from the peer; nothing is parsed until ``next_event()``."""
         self._buffer += data
+
+    def detach(self) -> bytes:
+        """Stop parsing and return the bytes received but not parsed.
+
+        After ``101 Switching Protocols`` the bytes that followed the request's head
+        belong to the new protocol (RFC 9110 section 15.2.2). Only between requests.
+
+        Raises:
+            RuntimeError: a request is still being parsed.
+        """
+        if self._state is not _State.HEAD:
+            raise RuntimeError(f"cannot detach the parser in state {self._state.name}")
+        rest = bytes(self._buffer)
+        self._buffer.clear()
+        self._state = _State.DETACHED
+        self._error = ProtocolError("the connection switched protocols")
+        return rest
 
     def feed(self, data: bytes) -> list[Event]:
         """Receive ``data`` and return every event it completes."""

@@ -60,7 +60,15 @@ def error_response(status: int, detail: str, *, server: bytes, date: bytes) -> b
 class ResponseWriter:
     """Turn one response into bytes, for the request whose head is given."""
 
-    __slots__ = ("_head", "_mode", "_remaining", "keep_alive", "server", "status")
+    __slots__ = (
+        "_head",
+        "_mode",
+        "_remaining",
+        "keep_alive",
+        "promised_length",
+        "server",
+        "status",
+    )
 
     def __init__(self, head: RequestHead, *, server: bytes) -> None:
         self._head = head
@@ -69,6 +77,7 @@ class ResponseWriter:
         self.keep_alive = head.keep_alive
         self._mode = ""  # "none", "length", "chunked" or "close", fixed by start()
         self._remaining = 0
+        self.promised_length = 0  # the Content-Length sent, in "length" mode
 
     def start(
         self,
@@ -102,6 +111,38 @@ class ResponseWriter:
             lines.append(b"Server: " + self.server + b"\r\n")
         lines.append(b"\r\n")
         return b"".join(lines)
+
+    def switching(self, headers: Iterable[tuple[bytes, bytes]], *, date: bytes) -> bytes:
+        """Return a ``101 Switching Protocols`` head; the connection then leaves HTTP.
+
+        RFC 9110 section 15.2.2: only for an HTTP/1.1 request that asked to upgrade, and
+        the response names the protocol in ``Upgrade``; ``Connection: upgrade`` is added.
+
+        Raises:
+            ResponseHeaderError: the request did not ask, or no Upgrade field is given.
+        """
+        if not self._head.upgrade:
+            raise ResponseHeaderError("101 answers only a request that asked to upgrade")
+        lines = [b"HTTP/1.1 101 Switching Protocols\r\n"]
+        fields = list(headers)
+        if not any(name.lower() == b"upgrade" for name, _ in fields):
+            raise ResponseHeaderError("a 101 response must name the protocol in Upgrade")
+        for name, value in fields:
+            if _TOKEN.fullmatch(name) is None or _FIELD_VALUE.fullmatch(value) is None:
+                raise ResponseHeaderError(f"invalid header {name!r}")
+            if name.lower() not in (b"connection", b"content-length", b"transfer-encoding"):
+                lines.append(name + b": " + value + b"\r\n")
+        lines.append(b"Connection: Upgrade\r\nDate: " + date + b"\r\n")
+        lines.append(b"Server: " + self.server + b"\r\n\r\n")
+        self.status = 101
+        self._mode = "switched"
+        self.keep_alive = False
+        return b"".join(lines)
+
+    @property
+    def unsent_length(self) -> int:
+        """Bytes a Content-Length promised that were not written (0 if none or not known)."""
+        return self._remaining if self._mode == "length" else 0
 
     def _copy_fields(
         self, headers: Iterable[tuple[bytes, bytes]], lines: list[bytes]
@@ -157,7 +198,7 @@ class ResponseWriter:
             length = b"%d" % known_length
         if length is not None:
             self._mode = "length"
-            self._remaining = int(length)
+            self._remaining = self.promised_length = int(length)
             lines.append(b"Content-Length: " + length + b"\r\n")
         elif head.version >= (1, 1):
             self._mode = "chunked"

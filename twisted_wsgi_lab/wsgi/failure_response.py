@@ -1,32 +1,13 @@
-"""Answers the bridge gives itself: 500 when the app fails, 404 outside the mount, OPTIONS *."""
+"""Answers the bridge gives itself: 404 outside the mount, OPTIONS *.
+
+The 500 for an app that fails is the engine's one rule, ``answer_failure``.
+"""
 
 from __future__ import annotations
 
-from ..engine import Exchange
+from ..engine import Exchange, answer_failure
 
-ERROR_BODY = b"500 Internal Server Error\n"
-_ERROR_HEADERS = [
-    (b"Content-Type", b"text/plain; charset=utf-8"),
-    (b"Content-Length", b"%d" % len(ERROR_BODY)),
-]
-
-
-def answer_failure(exchange: Exchange) -> None:
-    """Answer 500 if no byte of the response left yet; otherwise drop the connection.
-
-    Once the status line is out, the only honest signal left is an incomplete
-    response: a chunked body without its last chunk, or fewer bytes than announced.
-    The traceback goes to the log, never to the client.
-    """
-    if exchange.disconnected or exchange.finished:
-        return
-    if exchange.response_started:
-        exchange.abort()
-        return
-    exchange.start_response(500, b"Internal Server Error", _ERROR_HEADERS)
-    exchange.write(ERROR_BODY)
-    exchange.finish()
-
+__all__ = ["answer_failure", "answer_not_found", "answer_server_options"]
 
 _NOT_FOUND = b"404 Not Found\n"
 

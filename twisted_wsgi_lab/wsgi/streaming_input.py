@@ -39,6 +39,7 @@ class StreamingInput:
         self._requested = False
         self._paused = False
         self._wanted = 0  # bytes a blocked read needs buffered at once (0: none waits)
+        self.closed = False
 
     # -- the reactor side -------------------------------------------------------------
 
@@ -101,7 +102,8 @@ class StreamingInput:
             yield line
 
     def close(self) -> None:
-        """Nothing to release: the buffer goes with the request."""
+        """Nothing to release: the buffer goes with the request; ``closed`` records the call."""
+        self.closed = True
 
     def _take(self, ready: Any, length: Any, wanted: int) -> bytes:
         """Wait until ``ready()`` or the end, then remove ``length()`` bytes.

@@ -126,7 +126,11 @@ class ThreadCall:
 
     def _call_app(self) -> None:
         try:
-            result = self._app(self._environ, self._start)
+            try:
+                result = self._app(self._environ, self._start)
+            except BaseException:
+                self._body.close()  # no iterable to close: release the body here
+                raise
             try:
                 self._send_all(result)
             finally:
