@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import shutil
 import socket
 import ssl
+import subprocess
 import time
 
 import pytest
@@ -17,6 +20,7 @@ from twisted.internet.endpoints import serverFromString
 
 from twisted_wsgi_lab.engine.protocol import HTTPFactory
 from twisted_wsgi_lab.http11 import Limits
+from twisted_wsgi_lab.service.http_service import HTTPService
 from twisted_wsgi_lab.testing import parse_responses
 from twisted_wsgi_lab.wsgi import WSGIBridge
 
@@ -41,6 +45,10 @@ def self_signed(directory):
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
@@ -83,3 +91,85 @@ def test_tls_endpoint_gives_https_scheme_and_closes_cleanly(in_reactor, tmp_path
     finally:
         in_reactor(port.stopListening)
     assert parse_responses(data)[0].body == b"https"
+
+
+# -- real clients, which offer ALPN --------------------------------------------------
+
+
+def hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello over TLS\n"]
+
+
+@pytest.fixture
+def https_port(in_reactor, tmp_path):
+    """A TLS listener opened by labweb's own service; yields its port and certificate."""
+    cert, key = self_signed(tmp_path)
+    description = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
+    service = HTTPService(
+        HTTPFactory(WSGIBridge(hello), limits=Limits()), [description], app_name="hello"
+    )
+    in_reactor(service.privilegedStartService)
+    try:
+        yield service.ports[0].getHost().port, cert
+    finally:
+        in_reactor(service.stopService)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_with_its_default_alpn_gets_200_over_https(https_port):
+    port, cert = https_port
+    result = subprocess.run(
+        [
+            "curl",
+            "--silent",
+            "--show-error",
+            "--cacert",
+            str(cert),
+            "--max-time",
+            "10",
+            "--write-out",
+            "\n%{http_code} %{http_version}",
+            f"https://127.0.0.1:{port}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "hello over TLS\n\n200 1.1"
+
+
+def get_with_alpn(port, cert, protocols):
+    """GET / with Python's ssl offering ``protocols``; the response and the ALPN choice."""
+    context = ssl.create_default_context(cafile=str(cert))
+    context.set_alpn_protocols(protocols)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        return parse_responses(data)[0], sock.selected_alpn_protocol()
+
+
+def test_a_client_offering_h2_and_http11_is_given_http11(https_port):
+    response, chosen = get_with_alpn(*https_port, ["h2", "http/1.1"])
+    assert chosen == "http/1.1"
+    assert (response.status, response.body) == (200, b"hello over TLS\n")
+
+
+def test_a_client_offering_only_h2_is_served_without_alpn_not_sent_an_internal_error(
+    https_port,
+):
+    # RFC 7301 lets a server that speaks none of the offered protocols go on without
+    # ALPN; the client then knows it was not given h2 and may speak HTTP/1.1 or leave.
+    response, chosen = get_with_alpn(*https_port, ["h2"])
+    assert chosen is None
+    assert response.status == 200
+
+
+def test_a_client_without_alpn_is_still_served(https_port):
+    response, chosen = get_with_alpn(*https_port, [])
+    assert chosen is None
+    assert response.status == 200

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.interfaces import (
     IDelayedCall,
     IHalfCloseableProtocol,
+    IProtocolNegotiationFactory,
     IPushProducer,
     IReactorTime,
     ISSLTransport,
@@ -486,6 +487,7 @@ class HTTPProtocol(Protocol):
             self.abort_connection()  # a response under way cannot carry the 408
 
 
+@implementer(IProtocolNegotiationFactory)
 class HTTPFactory(Factory[HTTPProtocol]):
     """Builds an ``HTTPProtocol`` per connection, all serving one hosted handler."""
 
@@ -514,6 +516,10 @@ class HTTPFactory(Factory[HTTPProtocol]):
         if limit is not None and len(self.connections) >= limit:
             return _OverloadedProtocol(self)
         return HTTPProtocol(self)
+
+    def acceptableProtocols(self) -> list[bytes]:
+        """ALPN: http/1.1 only; with no answer, Twisted's TLS fails every ALPN client."""
+        return [b"http/1.1"]
 
 
 def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:
