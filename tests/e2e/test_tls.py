@@ -1,14 +1,20 @@
-"""On a TLS endpoint the app sees wsgi.url_scheme == "https"."""
+"""TLS: https for the app, ALPN for real clients, https:// in the log, one-line errors."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
+import queue
+import re
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -17,10 +23,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from twisted.internet import reactor
 from twisted.internet.endpoints import serverFromString
+from twisted.python import usage
 
 from twisted_wsgi_lab.engine.protocol import HTTPFactory
 from twisted_wsgi_lab.http11 import Limits
 from twisted_wsgi_lab.service.http_service import HTTPService
+from twisted_wsgi_lab.service.options import LabWebOptions
 from twisted_wsgi_lab.testing import parse_responses
 from twisted_wsgi_lab.wsgi import WSGIBridge
 
@@ -173,3 +181,127 @@ def test_a_client_without_alpn_is_still_served(https_port):
     response, chosen = get_with_alpn(*https_port, [])
     assert chosen is None
     assert response.status == 200
+
+
+# -- the commands ----------------------------------------------------------------------
+
+LABWEB = str(Path(sys.executable).with_name("labweb"))
+TWISTD_RUN = (
+    "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; sys.exit(run())"
+)
+START_SECONDS = 20
+
+
+def serving_line(process, stream):
+    """The "labweb serving ... on" line, read while the child runs; fails on a deadline."""
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            assert process.poll() is None, "the child exited before serving"
+            continue
+        if "labweb serving" in line:
+            return line
+    raise AssertionError("no 'labweb serving' line")
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(
+    ("argv", "stream"),
+    [
+        pytest.param([LABWEB], "stderr", id="labweb"),
+        pytest.param(
+            [sys.executable, "-c", TWISTD_RUN, "--pidfile=", "-n", "labweb"], "stdout", id="twistd"
+        ),
+    ],
+)
+def test_a_tls_listener_is_announced_as_an_https_url(tmp_path, argv, stream):
+    cert, key = self_signed(tmp_path)
+    listen = f"ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"
+    process = subprocess.Popen(
+        [*argv, "--listen", listen],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = serving_line(process, getattr(process, stream))
+        match = re.search(r" on https://127\.0\.0\.1:(\d+)/$", line.rstrip())
+        assert match, line
+        response, chosen = get_with_alpn(int(match.group(1)), cert, ["h2", "http/1.1"])
+        assert (response.status, chosen) == (200, "http/1.1")
+    finally:
+        process.kill()
+        process.communicate(timeout=START_SECONDS)
+
+
+# -- refusing to start, in one line ----------------------------------------------------
+
+
+def listen_error(listen):
+    with pytest.raises(usage.UsageError) as info:
+        LabWebOptions().parseOptions(["--listen", listen])
+    return str(info.value)
+
+
+def test_a_missing_certificate_file_is_named_with_the_option(tmp_path):
+    _, key = self_signed(tmp_path)
+    missing = tmp_path / "nowhere.pem"
+    listen = f"ssl:0:privateKey={key}:certKey={missing}"
+    assert listen_error(listen) == (
+        f"--listen {listen!r}: cannot read {str(missing)!r}: No such file or directory"
+    )
+
+
+def test_an_unreadable_key_file_is_named_with_the_option(tmp_path):
+    cert, _ = self_signed(tmp_path)
+    listen = f"ssl:0:privateKey={tmp_path}:certKey={cert}"  # a directory: unreadable as root too
+    assert (
+        listen_error(listen)
+        == f"--listen {listen!r}: cannot read {str(tmp_path)!r}: Is a directory"
+    )
+
+
+def test_a_file_that_is_not_pem_is_a_usage_error(tmp_path):
+    cert, _ = self_signed(tmp_path)
+    (tmp_path / "junk.pem").write_text("not a key\n")
+    message = listen_error(f"ssl:0:privateKey={tmp_path / 'junk.pem'}:certKey={cert}")
+    assert "not a PEM certificate and private key" in message
+
+
+def test_a_key_that_is_not_the_certificates_is_a_usage_error(tmp_path):
+    cert, _ = self_signed(tmp_path)
+    (tmp_path / "other").mkdir()
+    _, other_key = self_signed(tmp_path / "other")
+    message = listen_error(f"ssl:0:privateKey={other_key}:certKey={cert}")
+    assert "keys do not match" in message
+
+
+@pytest.mark.subprocess
+def test_without_pyopenssl_ssl_is_one_line_naming_the_tls_extra(tmp_path):
+    cert, key = self_signed(tmp_path)
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    # Run before labweb's code: any import of OpenSSL now fails as if it were absent.
+    (hide / "sitecustomize.py").write_text("import sys\nsys.modules['OpenSSL'] = None\n")
+    listen = f"ssl:0:privateKey={key}:certKey={cert}"
+    result = subprocess.run(
+        [LABWEB, "--listen", listen],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(hide)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=START_SECONDS,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"labweb: error: --listen {listen!r}: TLS needs pyOpenSSL: "
+        'pip install "twisted-wsgi-lab[tls]"',
+        "Try 'labweb --help'.",
+    ]
