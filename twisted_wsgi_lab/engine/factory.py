@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IProtocolNegotiationFactory, IReactorTime
 from twisted.internet.protocol import Factory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from .. import __version__
 from ..http11 import Limits, ProtocolError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 log = Logger()
 
 
+@implementer(IProtocolNegotiationFactory)
 class HTTPFactory(Factory[HTTPProtocol]):
     """Builds an ``HTTPProtocol`` per connection, all serving one hosted handler."""
 
@@ -46,6 +48,10 @@ class HTTPFactory(Factory[HTTPProtocol]):
         self.server_header = server_header
         self.connections: set[HTTPProtocol] = set()
         self.observers: tuple[ConnectionObserver, ...] = ()
+
+    def acceptableProtocols(self) -> list[bytes]:
+        """ALPN: HTTP/1.1 only; TLS clients (curl, browsers) ask before they send a byte."""
+        return [b"http/1.1"]
 
     def add_observer(self, observer: ConnectionObserver) -> None:
         """See every event of the connections made from now on."""

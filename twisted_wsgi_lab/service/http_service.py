@@ -15,18 +15,20 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
+from .tls import is_tls, never_fail_alpn
 
 log = Logger()
 
 POOL_JOIN_GRACE_SECONDS = 2.0
 
 
-def describe_address(address: object, description: str) -> str:
+def describe_address(address: object, description: str, *, tls: bool = False) -> str:
     """A URL for a TCP address (IPv6 in brackets), else the endpoint as given."""
+    scheme = "https" if tls else "http"
     if isinstance(address, IPv6Address):
-        return f"http://[{address.host}]:{address.port}/"
+        return f"{scheme}://[{address.host}]:{address.port}/"
     if isinstance(address, IPv4Address):
-        return f"http://{address.host}:{address.port}/"
+        return f"{scheme}://{address.host}:{address.port}/"
     return f"{description} ({type(address).__name__})"
 
 
@@ -57,7 +59,9 @@ class HTTPService(Service):
 
         for description in self.endpoints:
             results: list[Any] = []
-            listening = serverFromString(reactor, description).listen(self.factory)
+            endpoint = serverFromString(reactor, description)
+            never_fail_alpn(endpoint, self.factory.acceptableProtocols())
+            listening = endpoint.listen(self.factory)
             listening.addBoth(results.append)
             if not results:  # only TCP/UNIX/SSL are supported, and those bind at once
                 raise SystemExit(f"labweb: --listen {description!r} did not bind at once")
@@ -70,7 +74,7 @@ class HTTPService(Service):
             log.info(
                 "labweb serving {app} on {where}",
                 app=self.app_name,
-                where=describe_address(port.getHost(), description),
+                where=describe_address(port.getHost(), description, tls=is_tls(endpoint)),
             )
         super().privilegedStartService()
 

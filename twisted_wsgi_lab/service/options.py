@@ -14,6 +14,8 @@ from ..http11.limits import Limits
 
 _SIZE = re.compile(r"([0-9]+)\s*(?:([KMG])i?)?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+# What Twisted's endpoint parsers raise for a description they cannot use.
+_BAD_ENDPOINT = (ValueError, TypeError, KeyError, OSError)
 
 
 def parse_size(text: str) -> int:
@@ -157,11 +159,21 @@ class LabWebOptions(usage.Options):
         return dataclasses.replace(Limits(), **changes)
 
     def _check_endpoints(self) -> None:
+        """Build every endpoint once, so a bad one is a usage error, not a traceback.
+
+        Building an ``ssl:`` endpoint reads its certificate and key, so a missing file,
+        a wrong key or a missing pyOpenSSL is found here, before anything starts.
+        """
         from twisted.internet import reactor
         from twisted.internet.endpoints import serverFromString
+
+        from .tls import endpoint_problem
 
         for description in self["listen"]:
             try:
                 serverFromString(reactor, description)
-            except (ValueError, TypeError, KeyError, OSError) as error:
-                raise usage.UsageError(f"--listen {description!r}: {error}") from None
+            except Exception as error:
+                problem = endpoint_problem(error)
+                if problem is None and not isinstance(error, _BAD_ENDPOINT):
+                    raise
+                raise usage.UsageError(f"--listen {description!r}: {problem or error}") from None
