@@ -45,6 +45,16 @@ def test_code_is_clean(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_layer_rules_of_the_architecture_hold():
+    """import-linter contracts in pyproject.toml: http11 has no Twisted, layers point down."""
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
 def test_docs_build_strictly(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
