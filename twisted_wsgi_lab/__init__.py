@@ -12,13 +12,23 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .engine import BodyReceiver, Exchange, HTTPFactory, HTTPProtocol, IRequestHandler
+    from .engine import (
+        BodyReceiver,
+        ConnectionObserver,
+        Exchange,
+        HTTPFactory,
+        HTTPProtocol,
+        IRequestHandler,
+        ResponseStateError,
+    )
     from .http11 import Limits
     from .wsgi import WSGIBridge
 
 # public name -> the module that defines it
 _EXPORTS = {
     "BodyReceiver": ".engine",
+    "ConnectionObserver": ".engine",
+    "ResponseStateError": ".engine",
     "Exchange": ".engine",
     "HTTPFactory": ".engine",
     "HTTPProtocol": ".engine",
@@ -29,11 +39,13 @@ _EXPORTS = {
 
 __all__ = [
     "BodyReceiver",
+    "ConnectionObserver",
     "Exchange",
     "HTTPFactory",
     "HTTPProtocol",
     "IRequestHandler",
     "Limits",
+    "ResponseStateError",
     "WSGIBridge",
     "__version__",
 ]
