@@ -65,7 +65,8 @@ _HELP = {
     "request_timeout_seconds": "seconds for a whole request, head to last body byte, then 408",
     "send_timeout_seconds": "seconds a response may wait for the client to read, then drop",
     "max_connections": "open connections at most; beyond it new ones get 503",
-    "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM",
+    "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM; "
+    "a second signal stops at once",
     "body_spool_bytes": "request bodies beyond this go to a temporary file",
 }
 
