@@ -34,11 +34,12 @@ def test_without_options_every_limit_is_the_library_default():
     assert parse()["limits"] == Limits()
 
 
-def test_without_options_the_built_in_page_is_served_in_the_reactor_thread():
+def test_without_options_the_built_in_page_is_served_by_8_threads_with_a_watchdog():
     options = parse()
     assert options["app"] is None
     assert options["app-dir"] == "."
-    assert options["mode"] == "reactor"
+    assert (options["mode"], options["threads"]) == ("threads", 8)
+    assert options["watchdog"] == 0.5
     assert options["script-name"] == ""
 
 
@@ -172,6 +173,22 @@ def test_threads_mode_takes_a_thread_count():
 )
 def test_a_bad_mode_thread_count_or_prefix_is_a_usage_error_naming_the_option(argv):
     assert usage_error(*argv).startswith(argv[0] + " ")
+
+
+def test_reactor_mode_is_still_there_for_apps_that_never_block():
+    assert parse("--mode", "reactor")["mode"] == "reactor"
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("2", 2.0), ("0.25", 0.25), ("0", None), ("off", None), ("OFF", None)]
+)
+def test_watchdog_takes_seconds_and_0_or_off_disables_it(value, seconds):
+    assert parse("--watchdog", value)["watchdog"] == seconds
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])
+def test_a_bad_watchdog_is_a_usage_error_naming_the_option(value):
+    assert usage_error("--watchdog", value).startswith(f"--watchdog {value!r}")
 
 
 def test_an_unknown_option_is_a_usage_error():

@@ -16,6 +16,8 @@ from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
 from .tls import is_tls, never_fail_alpn
+from .stop_signals import StopSignals
+from .watchdog import Watchdog
 
 log = Logger()
 
@@ -33,7 +35,11 @@ def describe_address(address: object, description: str, *, tls: bool = False) ->
 
 
 class HTTPService(Service):
-    """Listen on every endpoint; stop listening when stopped."""
+    """Listen on every endpoint; stop listening when stopped.
+
+    Once the reactor runs, the service also wraps the stop signals (a second one exits
+    at once) and, with ``watchdog_seconds``, watches the reactor thread for blocking.
+    """
 
     def __init__(
         self,
@@ -42,12 +48,24 @@ class HTTPService(Service):
         *,
         app_name: str,
         threadpool: ThreadPool | None = None,
+        watchdog_seconds: float | None = None,
+        watchdog_hint: str = "",
     ) -> None:
         self.factory = factory
         self.endpoints = endpoints
         self.app_name = app_name
         self.threadpool = threadpool
         self.ports: list[IListeningPort] = []
+        self.watchdog = (
+            None
+            if watchdog_seconds is None
+            else Watchdog(watchdog_seconds, clock=factory.clock, hint=watchdog_hint)
+        )
+        self.stop_signals = StopSignals(
+            in_flight=lambda: factory.requests_in_flight,
+            stopping=lambda: not self.running,
+            timeout_seconds=factory.limits.shutdown_timeout_seconds,
+        )
 
     def privilegedStartService(self) -> None:
         """Bind every endpoint now, so a port in use is one clear error at startup.
@@ -84,6 +102,18 @@ class HTTPService(Service):
         if self.threadpool is not None:
             self.threadpool.start()
         super().startService()
+        from twisted.internet import reactor
+
+        # After startup: the reactor's signal handlers are installed by then (these
+        # wrap them), and a slow start is not taken for a blocked reactor.
+        reactor.callWhenRunning(self._when_running)
+
+    def _when_running(self) -> None:
+        if not self.running:
+            return
+        self.stop_signals.install()
+        if self.watchdog is not None:
+            self.watchdog.start()
 
     def stopService(self) -> Deferred[Any] | None:
         """Stop accepting, close idle connections, give in-flight requests time to end."""
@@ -91,8 +121,14 @@ class HTTPService(Service):
         stopping = self._stop_ports()
         stopping.addCallback(lambda _: self._drain())
         stopping.addCallback(lambda _: self._stop_threadpool())
+        stopping.addCallback(self._stop_watchdog)
         stopping.addCallback(_clean_exit)
         return stopping
+
+    def _stop_watchdog(self, _: object) -> None:
+        """Last: a reactor blocked while draining is still worth a warning."""
+        if self.watchdog is not None:
+            self.watchdog.stop()
 
     def _stop_ports(self) -> Deferred[Any]:
         ports, self.ports = self.ports, []

@@ -69,7 +69,8 @@ _HELP = {
     "send_timeout_seconds": "seconds a response may wait for the client to read, then drop",
     "response_timeout_seconds": "seconds the app has to begin its response, then 503",
     "max_connections": "open connections at most; beyond it new ones get 503",
-    "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM",
+    "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM; "
+    "a second signal stops at once",
     "body_spool_bytes": "request bodies beyond this go to a temporary file",
 }
 
@@ -84,6 +85,19 @@ def _limit_parameters() -> list[list[object]]:
         [option, None, None, f"{_HELP[field]} [default: {_shown(getattr(defaults, field))}]"]
         for option, field, _ in LIMIT_OPTIONS
     ]
+
+
+def _watchdog_seconds(text: str) -> float | None:
+    """The ``--watchdog`` threshold, or None for ``0`` and ``off`` (no watchdog)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        seconds = parse_seconds(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise usage.UsageError(f"--watchdog {text!r}: give seconds, or 0 or off to disable")
+    return seconds or None
 
 
 class LabWebOptions(usage.Options):
@@ -101,8 +115,20 @@ class LabWebOptions(usage.Options):
             "WSGI app as module:attribute or module:factory() [default: built-in page]",
         ],
         ["app-dir", None, ".", "directory put first on sys.path before importing --app"],
-        ["mode", "m", "reactor", "reactor: call the app in the reactor thread; threads: in a pool"],
+        [
+            "mode",
+            "m",
+            "threads",
+            "threads: call the app in a thread pool, so a slow request holds only its "
+            "thread; reactor: in the reactor thread, fastest for apps that never block",
+        ],
         ["threads", "t", "8", "threads in the pool with --mode threads"],
+        [
+            "watchdog",
+            None,
+            "0.5",
+            "warn when the reactor thread is blocked this many seconds; 0 or off disables",
+        ],
         ["script-name", None, "", "URL prefix the app is mounted under (SCRIPT_NAME)"],
         *_limit_parameters(),
     ]
@@ -129,6 +155,7 @@ class LabWebOptions(usage.Options):
             self["listen"] = ["tcp:8080"]
         self["limits"] = self._limits()
         self._check_mode()
+        self["watchdog"] = _watchdog_seconds(self["watchdog"])
         self._check_endpoints()
 
     def _check_mode(self) -> None:

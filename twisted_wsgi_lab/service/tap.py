@@ -21,6 +21,10 @@ from .options import LabWebOptions
 
 Options = LabWebOptions
 
+REACTOR_MODE_HINT = (
+    "if the app blocks (database, network, disk, sleep), serve it with --mode threads"
+)
+
 
 def makeService(options: LabWebOptions) -> IService:
     """Build the listening service from parsed options.
@@ -49,7 +53,14 @@ def makeService(options: LabWebOptions) -> IService:
         threadpool=pool,
     )
     factory = HTTPFactory(bridge, limits=limits)
-    return HTTPService(factory, options["listen"], app_name=app_name, threadpool=pool)
+    return HTTPService(
+        factory,
+        options["listen"],
+        app_name=app_name,
+        threadpool=pool,
+        watchdog_seconds=options["watchdog"],
+        watchdog_hint=REACTOR_MODE_HINT if pool is None else "",
+    )
 
 
 def _daemon_thread(*args: Any, **kwargs: Any) -> threading.Thread:
