@@ -15,8 +15,8 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
-from .tls import is_tls, never_fail_alpn
 from .stop_signals import StopSignals
+from .tls import is_tls, never_fail_alpn
 from .watchdog import Watchdog
 
 log = Logger()
