@@ -100,6 +100,7 @@ class ServerSpec:
     command: Callable[[Launch], list[str]]
     baseline: bool = False
     scenarios: frozenset[str] | None = None
+    source_tree: Path | None = None  # another labweb checkout, first on PYTHONPATH
 
 
 def twistd_command(*plugin_args: str) -> list[str]:
@@ -178,6 +179,16 @@ SERVER_SPECS: tuple[ServerSpec, ...] = (
 )
 
 
+def before_spec(tree: Path) -> ServerSpec:
+    """labweb from ``tree``, launched exactly as the ``labweb`` row is."""
+    return ServerSpec(
+        "labweb-before",
+        f"labweb twistd plugin, --mode reactor, code from {tree}",
+        labweb_command,
+        source_tree=tree,
+    )
+
+
 @dataclass
 class RunningServer:
     """A started server process, its port, and the files its output goes to.
@@ -208,11 +219,15 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def child_environment() -> dict[str, str]:
-    """Return the environment with the repository root and ``benchmarks/`` on PYTHONPATH."""
+def child_environment(source_tree: Path | None = None) -> dict[str, str]:
+    """Return the environment with the repository root and ``benchmarks/`` on PYTHONPATH.
+
+    ``source_tree`` (another checkout of labweb) goes first, so its code is served.
+    """
     env = dict(os.environ)
     inherited = filter(None, env.get("PYTHONPATH", "").split(os.pathsep))
-    paths = [str(REPO_ROOT), str(BENCHMARKS_DIR), *inherited]
+    first = [str(source_tree)] if source_tree is not None else []
+    paths = [*first, str(REPO_ROOT), str(BENCHMARKS_DIR), *inherited]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -226,7 +241,7 @@ def start_server(spec: ServerSpec, launch: Launch, log_dir: Path) -> RunningServ
         process = subprocess.Popen(
             spec.command(launch),
             cwd=REPO_ROOT,
-            env=child_environment(),
+            env=child_environment(spec.source_tree),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
@@ -574,6 +589,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only", default=",".join(names), help=f"comma list of servers from: {', '.join(names)}"
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="also serve another labweb checkout (e.g. a git worktree of an older commit) "
+        "as labweb-before, same command as labweb, to compare a change in one run",
+    )
     return parser
 
 
@@ -600,6 +622,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             progress(f"skipping {spec.name}: it only runs in {', '.join(sorted(spec.scenarios))}")
             continue
         options.specs.append(spec)
+    if options.before is not None:
+        if not (options.before / "twisted_wsgi_lab").is_dir():
+            parser.error(f"--before {options.before}: no twisted_wsgi_lab package there")
+        options.specs.insert(0, before_spec(options.before.resolve()))
     if not options.specs:
         parser.error(f"--only: none of {chosen} runs in the {options.scenario.name} scenario")
     if options.scenario.name == "blocking" and options.connections < 2 * options.threads:

@@ -300,7 +300,8 @@ class Exchange:
         """
         state = advance(RESPONSE_TRANSITIONS, self.state, "switch")
         head = self._writer.switching(headers, date=self.connection.date())
-        self.connection.switch_protocol(self, protocol, head)
+        self.connection.switch_protocol(self, protocol, head)  # may refuse: nothing sent
+        self._writer.switched()
         self.state = state
 
     # -- IConsumer ------------------------------------------------------------------

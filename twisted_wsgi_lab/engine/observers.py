@@ -19,6 +19,7 @@ from .protocol import HTTPProtocol
 
 if TYPE_CHECKING:
     from .exchange import Exchange
+    from .factory import HTTPFactory
     from .timers import TimerKind
 
 
@@ -64,59 +65,76 @@ class ConnectionObserver:
 
 
 class ObservedHTTPProtocol(HTTPProtocol):
-    """``HTTPProtocol`` that tells the factory's observers about each event."""
+    """``HTTPProtocol`` that tells the factory's observers about each event.
+
+    The observers are those registered when the connection was made: an observer sees
+    a connection from its opening to its close, or not at all.
+    """
+
+    def __init__(self, factory: HTTPFactory) -> None:
+        super().__init__(factory)
+        self.observers = factory.observers
 
     def connectionMade(self) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.connection_opened(self)
         super().connectionMade()
 
     def dataReceived(self, data: bytes) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.bytes_received(self, data)
         super().dataReceived(data)
 
     def _request_head(self, head: RequestHead) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.request_head(self, head)
         super()._request_head(head)
 
     def _body_data(self, data: bytes) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.body_data(self, data)
         super()._body_data(data)
 
     def _end_of_message(self, trailers: Headers) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.end_of_message(self, trailers)
         super()._end_of_message(trailers)
 
     def _protocol_error(self, error: ProtocolError) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.protocol_error(self, error)
         super()._protocol_error(error)
 
     def write(self, data: bytes) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.bytes_sent(self, data)
         super().write(data)
 
     def exchange_finished(self, exchange: Exchange) -> None:
-        for observer in self.factory.observers:
-            observer.response_finished(self, exchange)
+        if exchange is self._pipeline.front:
+            for observer in self.observers:
+                observer.response_finished(self, exchange)
         super().exchange_finished(exchange)
 
     def _timed_out(self, kind: TimerKind) -> None:
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.timed_out(self, kind)
         super()._timed_out(kind)
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         super().switch_protocol(exchange, protocol, head)
-        for observer in self.factory.observers:
+        forward = self.connectionLost  # the new protocol's, set by the switch
+
+        def lost(reason: Failure = connectionDone) -> None:
+            forward(reason)
+            for observer in self.observers:
+                observer.connection_closed(self, reason)
+
+        self.connectionLost = lost  # type: ignore[method-assign]
+        for observer in self.observers:
             observer.protocol_switched(self, protocol)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         super().connectionLost(reason)
-        for observer in self.factory.observers:
+        for observer in self.observers:
             observer.connection_closed(self, reason)

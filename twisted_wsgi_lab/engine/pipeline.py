@@ -52,6 +52,8 @@ class Pipeline:
         if not queue or queue[0] is not exchange:
             return False
         queue.popleft()
+        if self._handed is exchange:
+            self._handed = None  # the finished exchange is not kept alive until the next
         return True
 
     def start_front(self) -> None:

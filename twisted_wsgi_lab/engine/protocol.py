@@ -38,6 +38,7 @@ from .states import (
     ResponseStateError,
     advance,
 )
+from .switching import forward_to
 from .timers import LINGER_SECONDS, ConnectionTimers, TimerKind
 
 if TYPE_CHECKING:
@@ -231,7 +232,8 @@ class HTTPProtocol(Protocol):
             transport.loseWriteConnection()
         else:
             transport.loseConnection()
-        self._timers.arm(TimerKind.SEND)  # unsent bytes (and the drain) wait this long
+        if not self._timers.armed(TimerKind.SEND):  # a client already not reading: no more
+            self._timers.arm(TimerKind.SEND)  # unsent bytes (and the drain) wait this long
 
     def _client_may_be_sending(self) -> bool:
         """True if part of a request (a refused head, an unread body) may still come."""
@@ -306,6 +308,8 @@ class HTTPProtocol(Protocol):
         assert exchange is not None
         self._pipeline.receiving = None
         head = exchange.head
+        if head.has_body and exchange is self._pipeline.front:
+            self._timers.answer_began_at = self.clock.seconds()  # its answer is due from now
         if not head.keep_alive:
             self._pause(ReadPause.LAST_REQUEST)  # nothing after a request that asked to close
         elif head.upgrade:
@@ -395,19 +399,13 @@ class HTTPProtocol(Protocol):
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         """Send the 101 ``head`` and give the transport to ``protocol``.
 
-        The bytes after the request's head go to ``protocol`` first. This protocol
-        stays the transport's protocol and forwards to the new one (so TLS and other
-        wrappers keep working); only the forwarding methods change, so an HTTP
-        connection pays nothing for the possibility.
+        The bytes after the request's head go to ``protocol`` first. Reading resumes
+        before ``protocol.makeConnection``, so a pause the new protocol makes there holds.
 
         Raises:
-            ResponseStateError: ``exchange`` is not the request answered now, or it
-                still has body bytes to come.
+            ResponseStateError: ``exchange`` cannot switch now (see ``check_switch``).
         """
-        if exchange is not self._pipeline.front or not exchange.body_complete:
-            raise ResponseStateError("only the request in front, with its body read, can switch")
-        if self.state is not _OPEN:
-            raise ResponseStateError(f"cannot switch protocols in state {self.state.name}")
+        self.check_switch(exchange)
         self.write(head)
         self.state = advance(CONNECTION_TRANSITIONS, self.state, "switch")
         self._timers.cancel_all()
@@ -416,25 +414,25 @@ class HTTPProtocol(Protocol):
         rest = self._parser.detach()
         transport: Any = self.transport
         transport.unregisterProducer()
-        half_closeable = IHalfCloseableProtocol(protocol, None)
-        forwards = {  # instance attributes shadow this class's methods from now on
-            "dataReceived": protocol.dataReceived,
-            "connectionLost": protocol.connectionLost,
-            "readConnectionLost": (
-                half_closeable.readConnectionLost if half_closeable else transport.loseConnection
-            ),
-            "writeConnectionLost": (
-                half_closeable.writeConnectionLost if half_closeable else _ignore
-            ),
-        }
-        for name, method in forwards.items():
-            setattr(self, name, method)
-        protocol.makeConnection(transport)
         if self._pauses:
             self._pauses = _NO_PAUSE
             transport.resumeProducing()
+        forward_to(self, protocol, transport)
+        protocol.makeConnection(transport)
         if rest:
             protocol.dataReceived(rest)
+
+    def check_switch(self, exchange: Exchange) -> None:
+        """Raise unless ``exchange`` may switch protocols now.
+
+        Raises:
+            ResponseStateError: it is not the request in front, its body has not all
+                arrived, or the connection is failing or closing.
+        """
+        if exchange is not self._pipeline.front or not exchange.body_complete:
+            raise ResponseStateError("only the request in front, with its body read, can switch")
+        if self.state is not _OPEN:
+            raise ResponseStateError(f"cannot switch protocols in state {self.state.name}")
 
     # -- flow control ---------------------------------------------------------------
 
@@ -454,7 +452,7 @@ class HTTPProtocol(Protocol):
     def pauseProducing(self) -> None:
         """From the transport: its write buffer is full; pause the response source."""
         self._writes_paused = True
-        if self.state in ANSWERING:
+        if self.state in ANSWERING and not self._timers.armed(TimerKind.SEND):
             self._timers.arm(TimerKind.SEND)
         front = self._pipeline.front
         producer = front.producer if front is not None else None
@@ -515,9 +513,12 @@ class HTTPProtocol(Protocol):
     def _wait_timed_out(self, kind: TimerKind) -> None:
         """No head, body or answer in time: 408 (or 503), or a cut if the answer began."""
         front = self._pipeline.front
-        if kind is _BODY and front is None:
-            self.close()  # dropping a body whose response is complete
-        elif front is not None and front.response_started:
+        if front is None:
+            if kind is _BODY:
+                self.close()  # dropping a body whose response is complete
+            elif kind is _HEADER:
+                self._fail_waiting(ProtocolError("no complete request head in time", status=408))
+        elif front.response_started:
             if kind is not _RESPONSE:
                 self.abort()  # a response under way cannot carry the 408
         elif kind is _RESPONSE:
@@ -525,7 +526,7 @@ class HTTPProtocol(Protocol):
                 "{handler} did not begin a response to {request} within"
                 " {seconds} s (--response-timeout): answering 503",
                 handler=self.handler,
-                request=front.request_line if front else "",
+                request=front.request_line,
                 seconds=self.limits.response_timeout_seconds,
             )
             self._fail_waiting(ProtocolError("the application did not answer in time", status=503))
@@ -561,10 +562,6 @@ class HTTPProtocol(Protocol):
             self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
         self._timers.cancel_wait()
         self.transport.abortConnection()  # type: ignore[union-attr]
-
-
-def _ignore() -> None:
-    """After a switch, for a new protocol that does not take half-closes."""
 
 
 def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:

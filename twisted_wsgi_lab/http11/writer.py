@@ -113,7 +113,7 @@ class ResponseWriter:
         return b"".join(lines)
 
     def switching(self, headers: Iterable[tuple[bytes, bytes]], *, date: bytes) -> bytes:
-        """Return a ``101 Switching Protocols`` head; the connection then leaves HTTP.
+        """Return a ``101 Switching Protocols`` head; ``switched()`` records that it went.
 
         RFC 9110 section 15.2.2: only for an HTTP/1.1 request that asked to upgrade, and
         the response names the protocol in ``Upgrade``; ``Connection: upgrade`` is added.
@@ -134,10 +134,13 @@ class ResponseWriter:
                 lines.append(name + b": " + value + b"\r\n")
         lines.append(b"Connection: Upgrade\r\nDate: " + date + b"\r\n")
         lines.append(b"Server: " + self.server + b"\r\n\r\n")
+        return b"".join(lines)
+
+    def switched(self) -> None:
+        """The 101 went out: nothing more of HTTP is written on this connection."""
         self.status = 101
         self._mode = "switched"
         self.keep_alive = False
-        return b"".join(lines)
 
     @property
     def unsent_length(self) -> int:
