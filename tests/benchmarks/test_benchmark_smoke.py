@@ -47,6 +47,25 @@ def test_compare_servers_measures_labweb_and_the_canned_ceiling(tmp_path: Path) 
     assert all(rate > 0 for rate in rates.values()), rates
 
 
+def test_compare_servers_serves_another_checkout_beside_this_one(tmp_path: Path) -> None:
+    """--before DIR: the other tree's code is what labweb-before serves (here: this one)."""
+    results = tmp_path / "results.json"
+    done = run_script(
+        "compare_servers.py",
+        *("--seconds", "1", "--rounds", "1", "--warmup-seconds", "0"),
+        *("--only", "labweb", "--before", str(ROOT), "--json", str(results)),
+    )
+    assert done.returncode == 0, done.stderr
+    names = [item["name"] for item in json.loads(results.read_text())["servers"]]
+    assert names == ["labweb-before", "labweb"]
+
+
+def test_compare_servers_refuses_a_before_tree_without_labweb(tmp_path: Path) -> None:
+    done = run_script("compare_servers.py", "--before", str(tmp_path))
+    assert done.returncode == 2
+    assert "--before" in done.stderr and "no twisted_wsgi_lab package" in done.stderr
+
+
 def test_memory_peak_passes_for_a_small_upload_and_download() -> None:
     done = run_script(
         "memory_peak.py", "--size", "32M", "--only", "reactor-upload,threads-download"
