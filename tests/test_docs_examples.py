@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,3 +28,19 @@ def test_the_testing_guide_examples_pass_as_one_test_file(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+
+
+def router_snippets() -> list[str]:
+    text = (ROOT / "docs" / "router.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def test_the_router_guide_has_a_snippet_per_feature() -> None:
+    assert len(router_snippets()) >= 10
+
+
+@pytest.mark.parametrize("index", range(len(router_snippets())))
+def test_each_router_guide_snippet_runs_as_it_is(index: int) -> None:
+    """Every snippet is complete: it builds an App and checks it with the test client."""
+    code = compile(router_snippets()[index], f"docs/router.md snippet {index + 1}", "exec")
+    exec(code, {"__name__": f"router_snippet_{index}"})

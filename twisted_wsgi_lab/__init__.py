@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         ResponseStateError,
     )
     from .http11 import Limits
+    from .router import App, HTTPError, Request, Response, Router, StreamingResponse, abort
     from .wsgi import WSGIBridge
 
 # public name -> the module that defines it
@@ -34,20 +35,34 @@ _EXPORTS = {
     "HTTPProtocol": ".engine",
     "IRequestHandler": ".engine",
     "Limits": ".http11",
+    "App": ".router",
+    "HTTPError": ".router",
+    "Request": ".router",
+    "Response": ".router",
+    "Router": ".router",
+    "StreamingResponse": ".router",
+    "abort": ".router",
     "WSGIBridge": ".wsgi",
 }
 
 __all__ = [
+    "App",
     "BodyReceiver",
     "ConnectionObserver",
     "Exchange",
+    "HTTPError",
     "HTTPFactory",
     "HTTPProtocol",
     "IRequestHandler",
     "Limits",
+    "Request",
+    "Response",
     "ResponseStateError",
+    "Router",
+    "StreamingResponse",
     "WSGIBridge",
     "__version__",
+    "abort",
 ]
 
 

@@ -118,11 +118,12 @@ class LabWebOptions(usage.Options):
         [
             "mode",
             "m",
-            "threads",
-            "threads: call the app in a thread pool, so a slow request holds only its "
-            "thread; reactor: in the reactor thread, fastest for apps that never block",
+            None,
+            "WSGI apps only: threads calls the app in a thread pool, so a slow request "
+            "holds only its thread; reactor: in the reactor thread, fastest for apps "
+            "that never block [default: threads]",
         ],
-        ["threads", "t", "8", "threads in the pool with --mode threads"],
+        ["threads", "t", None, "threads in the pool with --mode threads [default: 8]"],
         [
             "watchdog",
             None,
@@ -159,6 +160,10 @@ class LabWebOptions(usage.Options):
         self._check_endpoints()
 
     def _check_mode(self) -> None:
+        # Whether the user chose: a native App ignores both, and says so only then.
+        self["serving-options-given"] = self["mode"] is not None or self["threads"] is not None
+        self["mode"] = self["mode"] or "threads"
+        self["threads"] = self["threads"] or "8"
         if self["mode"] not in ("reactor", "threads"):
             raise usage.UsageError(f"--mode {self['mode']!r}: choose reactor or threads")
         try:

@@ -10,9 +10,11 @@ import threading
 from typing import Any
 
 from twisted.application.service import IService
+from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
+from ..router import App
 from ..wsgi import WSGIBridge
 from .app_loader import AppLoadError, load_app
 from .default_app import default_app
@@ -20,6 +22,13 @@ from .http_service import HTTPService
 from .options import LabWebOptions
 
 Options = LabWebOptions
+
+log = Logger()
+
+NATIVE_APP_HINT = (
+    "a native handler that blocks holds every client: await a Deferred, or move the"
+    " blocking call to a thread with twisted.internet.threads.deferToThread"
+)
 
 REACTOR_MODE_HINT = (
     "if the app blocks (database, network, disk, sleep), serve it with --mode threads"
@@ -41,6 +50,8 @@ def makeService(options: LabWebOptions) -> IService:
     else:
         app, app_name = default_app, "the built-in page"
     limits = options["limits"]
+    if isinstance(app, App):
+        return _native_service(app, app_name, options)
     pool = None
     if options["mode"] == "threads":
         count = options["threads"]
@@ -60,6 +71,24 @@ def makeService(options: LabWebOptions) -> IService:
         threadpool=pool,
         watchdog_seconds=options["watchdog"],
         watchdog_hint=REACTOR_MODE_HINT if pool is None else "",
+    )
+
+
+def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService:
+    """A native App is the engine's handler itself: it runs in the reactor thread."""
+    if options["serving-options-given"]:
+        log.warn(
+            "--mode and --threads apply to WSGI apps only: {app} is a native App, whose"
+            " handlers run in the reactor thread (use deferToThread for blocking work)",
+            app=app_name,
+        )
+    factory = HTTPFactory(app, limits=options["limits"])
+    return HTTPService(
+        factory,
+        options["listen"],
+        app_name=f"{app_name} (native App)",
+        watchdog_seconds=options["watchdog"],
+        watchdog_hint=NATIVE_APP_HINT,
     )
 
 

@@ -1,0 +1,9 @@
+"""The native App: routes, requests, responses, handlers on the reactor."""
+
+from .app import App
+from .errors import HTTPError, abort
+from .request import Request
+from .response import Response, StreamingResponse
+from .routes import Router
+
+__all__ = ["App", "HTTPError", "Request", "Response", "Router", "StreamingResponse", "abort"]

@@ -1,0 +1,139 @@
+"""``App``: the native router, an ``IRequestHandler`` beside the WSGI bridge.
+
+Routes are added to one compiled matcher as they are declared, so a conflict is an
+error at import time, not a surprise at the first request. Handlers take the request
+first (as in Klein: no thread-locals, since coroutines interleave on one thread).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from zope.interface import implementer
+
+from ..engine import Exchange, IRequestHandler
+from .converters import ConverterRegistry
+from .dispatch import Dispatch
+from .errors import HTTPError
+from .matcher import Matcher, RouteInfo
+from .routes import Handler, Router, Routes, RouteSpec
+from .rules import parse_rule
+
+if TYPE_CHECKING:
+    from .test_client import TestClient
+    from .wsgi_adapter import WSGIAdapter
+
+
+@implementer(IRequestHandler)
+class App(Routes):
+    """A web application: routes, error handlers, and the engine's request handler.
+
+    ``debug=True`` shows tracebacks in 500 pages; never in production.
+    """
+
+    def __init__(self, *, debug: bool = False) -> None:
+        self.debug = debug
+        self.converters = ConverterRegistry()
+        self.matcher = Matcher()
+        self._error_handlers: dict[int | type[BaseException], Handler] = {}
+        self._methods: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"<App with {len(self.matcher.routes())} routes>"
+
+    # -- declaring ----------------------------------------------------------------
+
+    def _register(self, spec: RouteSpec) -> None:
+        rule = parse_rule(spec.rule, self.converters)
+        self.matcher.add(rule, spec.methods, spec.endpoint, spec.handler)
+        self._methods |= spec.methods
+
+    def include(self, router: Router, prefix: str = "") -> None:
+        """Add every route of ``router`` under ``prefix`` (``"/api"``)."""
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"prefix {prefix!r}: start with '/' and do not end with one")
+        for spec in router.specs:
+            self._register(dataclasses.replace(spec, rule=prefix + spec.rule))
+
+    def add_converter(
+        self,
+        name: str,
+        regex: str,
+        to_python: Callable[[str], Any] = str,
+        to_url: Callable[[Any], str] = str,
+    ) -> None:
+        """Make ``<name:param>`` usable in rules declared from now on."""
+        self.converters.add(name, regex, to_python, to_url)
+
+    def errorhandler(self, key: int | type[BaseException]) -> Callable[[Handler], Handler]:
+        """Handle a status (``404``) or an exception class; called as ``(request, error)``."""
+        if isinstance(key, int) and not 400 <= key <= 599:
+            raise ValueError(f"errorhandler({key}): only 4xx and 5xx statuses are errors")
+
+        def register(handler: Handler) -> Handler:
+            self._error_handlers[key] = handler
+            return handler
+
+        return register
+
+    # -- looking up ---------------------------------------------------------------
+
+    def error_handler_for(self, error: BaseException) -> Handler | None:
+        """The handler for ``error``: by status for an HTTPError, else by class (MRO)."""
+        handlers = self._error_handlers
+        if isinstance(error, HTTPError) and error.status in handlers:
+            return handlers[error.status]
+        for cls in type(error).__mro__:
+            if cls in handlers:
+                return handlers[cls]
+        if not isinstance(error, HTTPError) and 500 in handlers:
+            return handlers[500]
+        return None
+
+    def url_for(self, endpoint: str, **params: Any) -> str:
+        """The path of ``endpoint`` with ``params``; extra params become the query string.
+
+        Raises:
+            BuildError: an unknown endpoint, or a missing parameter (named).
+        """
+        return self.matcher.build(endpoint, params)
+
+    @property
+    def routes(self) -> list[RouteInfo]:
+        """Every route: rule, methods and endpoint, in the order they were declared."""
+        return self.matcher.routes()
+
+    def all_methods(self) -> frozenset[str]:
+        """Every method some route takes (for ``OPTIONS *``)."""
+        methods = set(self._methods)
+        if "GET" in methods:
+            methods.add("HEAD")
+        return frozenset(methods)
+
+    # -- serving ------------------------------------------------------------------
+
+    def handle(self, exchange: Exchange) -> None:
+        """IRequestHandler: answer one request."""
+        Dispatch(self, exchange).run()
+
+    @cached_property
+    def wsgi(self) -> WSGIAdapter:
+        """This App as a PEP 3333 callable (for gunicorn or any WSGI server)."""
+        from .wsgi_adapter import WSGIAdapter
+
+        return WSGIAdapter(self)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """An App is a WSGI callable too, as a Flask app is: ``gunicorn module:app``."""
+        return self.wsgi(environ, start_response)
+
+    def test_client(self) -> TestClient:
+        """A client that drives the real protocol in memory: no sockets, no reactor."""
+        from .test_client import TestClient
+
+        return TestClient(self)

@@ -1,0 +1,187 @@
+"""One request through the App: match on the head, call the handler, answer.
+
+Routing happens as soon as the head has arrived, before any body byte is read, so a
+404, 405 or 308 goes out without reading an upload. The handler runs in the reactor
+thread and may return a value, a Deferred or a coroutine (awaited here), and whatever
+it returns becomes a ``Response`` (``results.to_response``). A client that goes away
+first cancels the handler: its Deferred is cancelled, so a coroutine gets
+``CancelledError`` at its current ``await``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
+
+from twisted.internet.defer import CancelledError, Deferred, succeed
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from ..engine import Exchange, answer_failure
+from .errors import HTTPError, error_response
+from .matcher import Found, MethodNotAllowed, Redirect
+from .request import Request
+from .response import Response
+from .results import to_response
+from .sending import send_response
+
+if TYPE_CHECKING:
+    from .app import App
+
+log = Logger()
+
+
+def path_segments(raw_path: bytes) -> list[str]:
+    """Split the still-encoded path on ``/`` (``["", "a", "b"]``), then decode each segment.
+
+    Splitting first keeps an encoded ``%2F`` inside its segment: it never moves a
+    request to another route.
+
+    Raises:
+        HTTPError: 400 if a segment is not UTF-8.
+    """
+    try:
+        return [unquote_to_bytes(part).decode("utf-8") for part in raw_path.split(b"/")]
+    except UnicodeDecodeError:
+        raise HTTPError(400, "the path is not UTF-8") from None
+
+
+class Dispatch:
+    """Answer one exchange with the App's routes and error handlers."""
+
+    def __init__(self, app: App, exchange: Exchange) -> None:
+        self.app = app
+        self.exchange = exchange
+        self.request: Request | None = None
+        self.handler_name = "(routing)"
+        self._pending: Deferred[Any] | None = None
+
+    def run(self) -> None:
+        """Answer the exchange; the response may go out later (a Deferred, a stream)."""
+        self.exchange.on_disconnect(self._client_gone)
+        answer = self.respond()
+        answer.addCallback(self._send)
+        answer.addErrback(self._send_failed)
+
+    def respond(self) -> Deferred[Response]:
+        """The response for the exchange, with every error already turned into a page."""
+        try:
+            result = self._route()
+        except Exception:
+            return succeed(self._error_page(Failure()))
+        result.addErrback(self._error_page)
+        return result
+
+    # -- routing and calling ------------------------------------------------------
+
+    def _route(self) -> Deferred[Response]:
+        exchange = self.exchange
+        head = exchange.head
+        method = head.method.decode("ascii")
+        if head.path == b"*":
+            return succeed(self._options_response(self.app.all_methods()))
+        segments = path_segments(head.path)
+        match = self.app.matcher.match(segments, method)
+        if isinstance(match, Found):
+            self.request = Request(exchange, self.app, match.params)
+            self.handler_name = match.endpoint
+            return self._call(match.target, match.params)
+        if isinstance(match, Redirect):
+            return succeed(self._slash_redirect(head.path, head.query))
+        if isinstance(match, MethodNotAllowed):
+            if method == "OPTIONS":
+                return succeed(self._options_response(match.allowed))
+            allow = ", ".join(sorted(match.allowed))
+            raise HTTPError(405, f"{method} is not allowed here", headers={"Allow": allow})
+        raise HTTPError(404)
+
+    def _call(self, handler: Any, params: dict[str, Any]) -> Deferred[Response]:
+        value = handler(self.request, **params)
+        if inspect.iscoroutine(value):
+            value = Deferred.fromCoroutine(value)
+        if isinstance(value, Deferred):
+            self._pending = value
+            return value.addCallback(self._returned)
+        return succeed(self._returned(value))
+
+    def _returned(self, value: Any) -> Response:
+        self._pending = None
+        return to_response(value, self.handler_name)
+
+    def _options_response(self, allowed: frozenset[str]) -> Response:
+        methods = set(allowed) | {"OPTIONS"}
+        response = Response(b"", status=204)
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+
+    @staticmethod
+    def _slash_redirect(raw_path: bytes, query: bytes) -> Response:
+        """308 to the same path with a slash: relative, query kept, method kept."""
+        last = raw_path.rsplit(b"/", 1)[-1].decode("latin-1")
+        location = f"./{last}/" if last else "./"
+        if query:
+            location += "?" + query.decode("latin-1")
+        return Response.redirect(location, status=308)
+
+    # -- errors -------------------------------------------------------------------
+
+    def _error_page(self, failure: Failure) -> Response | Deferred[Response]:
+        """The App's error handler for ``failure``, else the default page."""
+        self._pending = None
+        if failure.check(CancelledError) and self.exchange.disconnected:
+            return Response(b"", status=499)  # nobody is left to read it
+        error = failure.value
+        handler = self.app.error_handler_for(error)
+        if handler is None:
+            return self._default_page(failure)
+        self.handler_name = getattr(handler, "__name__", repr(handler))
+        try:
+            value = handler(self.request, error)
+        except Exception:
+            return self._default_page(Failure())
+        if inspect.iscoroutine(value):
+            value = Deferred.fromCoroutine(value)
+        if isinstance(value, Deferred):
+            return value.addCallback(self._returned).addErrback(self._default_page)
+        try:
+            return self._returned(value)
+        except Exception:
+            return self._default_page(Failure())
+
+    def _default_page(self, failure: Failure) -> Response:
+        error = failure.value
+        accept = self.exchange.head.get(b"accept")
+        accept_text = accept.decode("latin-1") if accept else None
+        if isinstance(error, HTTPError):
+            response = error_response(error.status, error.detail, accept=accept_text)
+            for name, value in error.headers.items():
+                response.headers.add(name, value)
+            return response
+        log.failure(
+            "handler {handler} failed on {request}",
+            failure=failure,
+            handler=self.handler_name,
+            request=self.exchange.request_line,
+        )
+        trace = failure.getTraceback() if self.app.debug else None
+        return error_response(500, None, accept=accept_text, debug_traceback=trace)
+
+    # -- the end ------------------------------------------------------------------
+
+    def _send(self, response: Response) -> None:
+        send_response(self.exchange, response)
+
+    def _send_failed(self, failure: Failure) -> None:
+        log.failure(
+            "could not send the response of {handler} to {request}",
+            failure=failure,
+            handler=self.handler_name,
+            request=self.exchange.request_line,
+        )
+        answer_failure(self.exchange)
+
+    def _client_gone(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.cancel()

@@ -1,0 +1,212 @@
+"""The request a native handler gets as its first argument.
+
+Everything is read from the engine's ``Exchange`` on first use, so a handler pays only
+for what it looks at. The body is read when the handler asks (``await
+request.body()``, ``await request.json()`` or ``async for chunk in
+request.stream()``): a handler that never asks still gets its request answered, and
+the engine drops the unread body so the connection can carry the next request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import AsyncIterator
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorTime
+
+from ..engine import Exchange
+from .cookies import parse_cookie_header
+from .errors import HTTPError
+from .headers import Headers, MultiDict, parse_query
+
+if TYPE_CHECKING:
+    from ..http11 import Headers as WireHeaders
+    from .app import App
+
+# How much of a streamed body may wait for the handler before reading pauses.
+STREAM_HIGH_WATER_BYTES = 256 * 1024
+
+
+class Request:
+    """One HTTP request, as a native handler sees it."""
+
+    def __init__(self, exchange: Exchange, app: App, params: dict[str, Any]) -> None:
+        self.exchange = exchange
+        self.app = app
+        self.params = params  # what the rule's converters produced
+        head = exchange.head
+        self.method = head.method.decode("ascii")
+        self.raw_path = head.path
+        self.query_string = head.query
+        self._body: _BodyCollector | None = None
+        self._streaming = False
+
+    # -- the head -----------------------------------------------------------------
+
+    @cached_property
+    def path(self) -> str:
+        """The path, percent-decoded as UTF-8 (``%2F`` becomes ``/`` here)."""
+        return unquote(self.raw_path.decode("latin-1"), errors="replace")
+
+    @cached_property
+    def args(self) -> MultiDict:
+        """Query arguments: ``args.get(name)`` is the first value, ``getlist`` all."""
+        return parse_query(self.query_string)
+
+    @cached_property
+    def headers(self) -> Headers:
+        """Request header fields, case-insensitive."""
+        return Headers.from_wire(self.exchange.head.headers)
+
+    @cached_property
+    def cookies(self) -> dict[str, str]:
+        """Cookies the client sent (the first of a repeated name wins)."""
+        cookies: dict[str, str] = {}
+        for value in self.headers.getlist("cookie"):
+            for name, cookie in parse_cookie_header(value).items():
+                cookies.setdefault(name, cookie)
+        return cookies
+
+    @property
+    def clock(self) -> IReactorTime:
+        """The reactor timing this connection (a simulated Clock in the test client)."""
+        return self.exchange.clock
+
+    @property
+    def scheme(self) -> str:
+        """``https`` on TLS, else ``http``."""
+        return "https" if self.exchange.is_secure else "http"
+
+    @property
+    def host(self) -> str:
+        """The authority the client asked for (the Host field), as text."""
+        return self.exchange.head.authority.decode("latin-1")
+
+    @property
+    def url(self) -> str:
+        """The full URL of the request."""
+        query = "?" + self.query_string.decode("latin-1") if self.query_string else ""
+        return f"{self.scheme}://{self.host}{self.raw_path.decode('latin-1')}{query}"
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """The peer's (address, port); None on a UNIX socket."""
+        peer = self.exchange.client_address
+        if isinstance(peer, IPv4Address | IPv6Address):
+            return peer.host, peer.port
+        return None
+
+    # -- the body -----------------------------------------------------------------
+
+    def body(self) -> Deferred[bytes]:
+        """The whole body (await it); bounded by ``--max-body``, whose excess is a 413."""
+        if self._body is None:
+            if self._streaming:
+                raise RuntimeError("the body is being read with request.stream()")
+            self._body = _BodyCollector()
+            self.exchange.receive_body(self._body)
+        return self._body.wait()
+
+    async def json(self) -> Any:
+        """The body parsed as JSON.
+
+        Raises:
+            HTTPError: 415 if the Content-Type is not JSON; 400 if the body is not JSON.
+        """
+        content_type = (self.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise HTTPError(415, f"expected application/json, got {content_type or 'nothing'}")
+        data = await self.body()
+        try:
+            return json.loads(data)
+        except ValueError as error:  # UnicodeDecodeError is a ValueError too
+            raise HTTPError(400, f"the body is not valid JSON: {error}") from None
+
+    def stream(self) -> AsyncIterator[bytes]:
+        """The body as it arrives: ``async for chunk in request.stream()``.
+
+        Reading slower than the client sends pauses the socket (backpressure).
+        """
+        if self._body is not None or self._streaming:
+            raise RuntimeError("the body was already read")
+        self._streaming = True
+        stream = _BodyStream(self.exchange)
+        self.exchange.receive_body(stream)
+        return stream
+
+
+class _BodyCollector:
+    """Receives the whole body; each ``wait()`` gets it once complete."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._data: bytes | None = None
+        self._waiters: list[Deferred[bytes]] = []
+
+    def wait(self) -> Deferred[bytes]:
+        if self._data is not None:
+            return succeed(self._data)
+        waiter: Deferred[bytes] = Deferred()
+        self._waiters.append(waiter)
+        return waiter
+
+    def body_data(self, data: bytes) -> None:
+        self._pieces.append(data)
+
+    def body_end(self, trailers: WireHeaders) -> None:
+        self._data = b"".join(self._pieces)
+        self._pieces = []
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            waiter.callback(self._data)
+
+
+class _BodyStream:
+    """The body as an async iterator; pauses the exchange past a high-water mark."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        self._exchange = exchange
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0
+        self._ended = False
+        self._paused = False
+        self._waiting: Deferred[None] | None = None
+
+    def body_data(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._buffered += len(data)
+        if self._buffered > STREAM_HIGH_WATER_BYTES and not self._paused:
+            self._paused = True
+            self._exchange.pause_body()
+        self._wake()
+
+    def body_end(self, trailers: WireHeaders) -> None:
+        self._ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            waiting.callback(None)
+
+    def __aiter__(self) -> _BodyStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        while not self._chunks:
+            if self._ended:
+                raise StopAsyncIteration
+            self._waiting = Deferred()
+            await self._waiting
+        chunk = self._chunks.popleft()
+        self._buffered -= len(chunk)
+        if self._paused and self._buffered <= STREAM_HIGH_WATER_BYTES // 2:
+            self._paused = False
+            self._exchange.resume_body()
+        return chunk
