@@ -1,0 +1,1 @@
+"""The native App: routes, requests, responses, handlers on the reactor."""
