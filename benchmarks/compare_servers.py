@@ -156,8 +156,22 @@ def canned_command(launch: Launch) -> list[str]:
     return [sys.executable, str(BENCHMARKS_DIR / "canned_server.py"), str(launch.port)]
 
 
+def labweb_native_command(launch: Launch) -> list[str]:
+    """labweb serving the native App twin of the scenario (``native_apps.py``)."""
+    name = launch.app.partition(":")[2]
+    return twistd_command(
+        "labweb", "--app", f"native_apps:{name}", "--listen", listen_on(launch.port)
+    )
+
+
 SERVER_SPECS: tuple[ServerSpec, ...] = (
     ServerSpec("labweb", "labweb twistd plugin, --mode reactor", labweb_command),
+    ServerSpec(
+        "labweb-native",
+        "labweb twistd plugin, a native App (handlers in the reactor thread)",
+        labweb_native_command,
+        scenarios=frozenset({"hello"}),
+    ),
     ServerSpec(
         "labweb-threads",
         "labweb twistd plugin, --mode threads --threads N",

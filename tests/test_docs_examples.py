@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,12 @@ def test_each_router_guide_snippet_runs_as_it_is(index: int) -> None:
     """Every snippet is complete: it builds an App and checks it with the test client."""
     code = compile(router_snippets()[index], f"docs/router.md snippet {index + 1}", "exec")
     exec(code, {"__name__": f"router_snippet_{index}"})
+
+
+def test_the_readme_app_snippet_answers() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    [snippet] = [block for block in blocks if "App()" in block]
+    namespace: dict[str, object] = {}
+    exec(compile(textwrap.dedent(snippet), "README.md", "exec"), namespace)
+    app = namespace["app"]
+    assert app.test_client().get("/hello/ada").json() == {"hello": "ada"}  # type: ignore[attr-defined]

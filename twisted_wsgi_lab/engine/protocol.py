@@ -70,6 +70,7 @@ class ReadPause(enum.Flag):
 
 
 _NO_PAUSE = ReadPause(0)
+_PIPELINE_OR_UPGRADE = ReadPause.PIPELINE_FULL | ReadPause.UPGRADE_PENDING
 
 
 class _Discard:
@@ -393,7 +394,7 @@ class HTTPProtocol(Protocol):
         elif self.state is _FAILED:
             self._send_error(self._error)  # type: ignore[arg-type]
         else:
-            self._resume(ReadPause.PIPELINE_FULL | ReadPause.UPGRADE_PENDING)
+            self._resume(_PIPELINE_OR_UPGRADE)
             self._update_timer()
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
@@ -442,12 +443,14 @@ class HTTPProtocol(Protocol):
         self._pauses |= reason
 
     def _resume(self, reasons: ReadPause) -> None:
-        if not self._pauses & reasons:
+        if self._pauses is _NO_PAUSE or not self._pauses & reasons:
             return
         self._pauses &= ~reasons
-        if not self._pauses and self.state in ANSWERING:
-            self.transport.resumeProducing()  # type: ignore[union-attr]
-            self._process()
+        if not self._pauses:
+            self._pauses = _NO_PAUSE  # the one empty value, compared by identity
+            if self.state in ANSWERING:
+                self.transport.resumeProducing()  # type: ignore[union-attr]
+                self._process()
 
     def pauseProducing(self) -> None:
         """From the transport: its write buffer is full; pause the response source."""

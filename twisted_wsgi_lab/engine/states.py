@@ -81,8 +81,9 @@ CONNECTION_TRANSITIONS: dict[tuple[ConnectionState, str], ConnectionState] = {
     (_C.CLOSED, "lost"): _C.CLOSED,
 }
 
-# States in which the connection still reads and answers HTTP requests.
-ANSWERING = frozenset({_C.OPEN, _C.LAST_RESPONSE, _C.FAILED})
+# States in which the connection still reads and answers HTTP requests. A tuple, not a
+# set: membership by identity needs no enum __hash__ (a Python call) on the hot path.
+ANSWERING = (_C.OPEN, _C.LAST_RESPONSE, _C.FAILED)
 
 S = TypeVar("S", ResponseState, ConnectionState)
 

@@ -16,15 +16,18 @@ from zope.interface import implementer
 
 from ..engine import Exchange, IRequestHandler
 from .converters import ConverterRegistry
-from .dispatch import Dispatch
+from .dispatch import Dispatch, path_segments
 from .errors import HTTPError
-from .matcher import Matcher, RouteInfo
+from .matcher import Found, Match, Matcher, RouteInfo
 from .routes import Handler, Router, Routes, RouteSpec
 from .rules import parse_rule
 
 if TYPE_CHECKING:
     from .test_client import TestClient
     from .wsgi_adapter import WSGIAdapter
+
+
+STATIC_MATCH_CACHE = 1024
 
 
 @implementer(IRequestHandler)
@@ -40,6 +43,7 @@ class App(Routes):
         self.matcher = Matcher()
         self._error_handlers: dict[int | type[BaseException], Handler] = {}
         self._methods: set[str] = set()
+        self._static_matches: dict[tuple[bytes, str], Found] = {}
 
     def __repr__(self) -> str:
         return f"<App with {len(self.matcher.routes())} routes>"
@@ -50,6 +54,29 @@ class App(Routes):
         rule = parse_rule(spec.rule, self.converters)
         self.matcher.add(rule, spec.methods, spec.endpoint, spec.handler)
         self._methods |= spec.methods
+        self._static_matches.clear()  # a new rule may change what a path matches
+
+    def match(self, raw_path: bytes, method: str) -> Match:
+        """Match the still-encoded path; a static route's match is remembered.
+
+        A route with no parameter always matches the same way, so its match is kept
+        (up to ``STATIC_MATCH_CACHE`` paths, so odd spellings cannot grow it for ever).
+
+        Raises:
+            HTTPError: 400 for a path that is not UTF-8.
+        """
+        key = (raw_path, method)
+        found = self._static_matches.get(key)
+        if found is not None:
+            return found
+        match = self.matcher.match(path_segments(raw_path), method)
+        if (
+            isinstance(match, Found)
+            and not match.rule.param_names
+            and len(self._static_matches) < STATIC_MATCH_CACHE
+        ):
+            self._static_matches[key] = match
+        return match
 
     def include(self, router: Router, prefix: str = "") -> None:
         """Add every route of ``router`` under ``prefix`` (``"/api"``)."""

@@ -58,52 +58,62 @@ class Dispatch:
         self._pending: Deferred[Any] | None = None
 
     def run(self) -> None:
-        """Answer the exchange; the response may go out later (a Deferred, a stream)."""
+        """Answer the exchange; the response may go out later (a Deferred, a stream).
+
+        A handler that returns a plain value is answered without any Deferred: the
+        common case pays for none.
+        """
         self.exchange.on_disconnect(self._client_gone)
-        answer = self.respond()
-        answer.addCallback(self._send)
-        answer.addErrback(self._send_failed)
+        answer = self._answer()
+        if isinstance(answer, Deferred):
+            answer.addCallback(self._send).addErrback(self._send_failed)
+            return
+        try:
+            self._send(answer)
+        except Exception:
+            self._send_failed(Failure())
 
     def respond(self) -> Deferred[Response]:
         """The response for the exchange, with every error already turned into a page."""
+        answer = self._answer()
+        return answer if isinstance(answer, Deferred) else succeed(answer)
+
+    def _answer(self) -> Response | Deferred[Response]:
         try:
-            result = self._route()
+            return self._route()
         except Exception:
-            return succeed(self._error_page(Failure()))
-        result.addErrback(self._error_page)
-        return result
+            return self._error_page(Failure())
 
     # -- routing and calling ------------------------------------------------------
 
-    def _route(self) -> Deferred[Response]:
+    def _route(self) -> Response | Deferred[Response]:
         exchange = self.exchange
         head = exchange.head
         method = head.method.decode("ascii")
         if head.path == b"*":
-            return succeed(self._options_response(self.app.all_methods()))
-        segments = path_segments(head.path)
-        match = self.app.matcher.match(segments, method)
+            return self._options_response(self.app.all_methods())
+        match = self.app.match(head.path, method)
         if isinstance(match, Found):
             self.request = Request(exchange, self.app, match.params)
             self.handler_name = match.endpoint
             return self._call(match.target, match.params)
         if isinstance(match, Redirect):
-            return succeed(self._slash_redirect(head.path, head.query))
+            return self._slash_redirect(head.path, head.query)
         if isinstance(match, MethodNotAllowed):
             if method == "OPTIONS":
-                return succeed(self._options_response(match.allowed))
+                return self._options_response(match.allowed)
             allow = ", ".join(sorted(match.allowed))
             raise HTTPError(405, f"{method} is not allowed here", headers={"Allow": allow})
         raise HTTPError(404)
 
-    def _call(self, handler: Any, params: dict[str, Any]) -> Deferred[Response]:
+    def _call(self, handler: Any, params: dict[str, Any]) -> Response | Deferred[Response]:
         value = handler(self.request, **params)
         if inspect.iscoroutine(value):
             value = Deferred.fromCoroutine(value)
         if isinstance(value, Deferred):
             self._pending = value
-            return value.addCallback(self._returned)
-        return succeed(self._returned(value))
+            return value.addCallback(self._returned).addErrback(self._error_later)
+        return self._returned(value)
 
     def _returned(self, value: Any) -> Response:
         self._pending = None
@@ -132,22 +142,23 @@ class Dispatch:
         if failure.check(CancelledError) and self.exchange.disconnected:
             return Response(b"", status=499)  # nobody is left to read it
         error = failure.value
-        handler = self.app.error_handler_for(error)
+        handler = self.app.error_handler_for(error) if error is not None else None
         if handler is None:
             return self._default_page(failure)
         self.handler_name = getattr(handler, "__name__", repr(handler))
         try:
             value = handler(self.request, error)
+            if inspect.iscoroutine(value):
+                value = Deferred.fromCoroutine(value)
+            if not isinstance(value, Deferred):
+                return self._returned(value)
         except Exception:
             return self._default_page(Failure())
-        if inspect.iscoroutine(value):
-            value = Deferred.fromCoroutine(value)
-        if isinstance(value, Deferred):
-            return value.addCallback(self._returned).addErrback(self._default_page)
-        try:
-            return self._returned(value)
-        except Exception:
-            return self._default_page(Failure())
+        return value.addCallback(self._returned).addErrback(self._default_page)
+
+    def _error_later(self, failure: Failure) -> Deferred[Response]:
+        page = self._error_page(failure)
+        return page if isinstance(page, Deferred) else succeed(page)
 
     def _default_page(self, failure: Failure) -> Response:
         error = failure.value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from .headers import Headers
 from .response import Response, StreamingResponse
@@ -36,7 +36,7 @@ def to_response(value: Any, handler_name: str) -> Response:
     if isinstance(value, dict | list):
         return Response.json(value)
     if inspect.isgenerator(value) or inspect.isasyncgen(value):
-        return StreamingResponse(value)
+        return StreamingResponse(cast(Any, value))  # items are checked as they are sent
     if value is None:
         raise ReturnValueError(f"handler {handler_name} returned None: return a response")
     raise ReturnValueError(

@@ -105,13 +105,13 @@ class StreamSender:
         """Ask for the next item; items that are ready at once are taken in a loop."""
         while not self._paused and not self._done and self._pending is None:
             pending = Deferred.fromCoroutine(next_item(self._async))  # type: ignore[arg-type]
-            result: list[Any] = []
-            pending.addBoth(result.append)
-            if not result:  # the generator awaits something: continue when it comes
+            if not pending.called:  # the generator awaits something: continue when it comes
                 self._pending = pending
                 pending.addCallbacks(self._async_item_later, self._async_failed)
                 return
-            if not self._take(result[0]):
+            ready: list[Any] = []
+            pending.addBoth(ready.append)  # taken here, so nothing is left unhandled
+            if not self._take(ready[0]):
                 return
 
     def _async_item_later(self, item: Any) -> None:

@@ -3,8 +3,9 @@
 Each call opens an in-memory connection to an ``HTTPFactory`` serving the App, writes
 the request bytes, and runs the connection's ``Clock`` until the response is complete:
 time in the test client is simulated, so a handler that waits ``deferLater(
-request.clock, 5, ...)`` answers at once. A handler waiting on something outside
-(a real socket, another reactor) cannot finish here: use treq against a real port.
+request.clock, 5, ...)`` answers at once, and one that never answers gets the 503 of
+the response timeout at once too. A handler waiting on something outside (a real
+socket, another reactor) cannot finish here: use treq against a real port.
 """
 
 from __future__ import annotations

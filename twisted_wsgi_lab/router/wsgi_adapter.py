@@ -77,7 +77,13 @@ class WSGIAdapter:
             return [b"413 Content Too Large\n"]
         body = environ["wsgi.input"].read(length) if length else b""
         connection = _EnvironConnection(environ, self.limits, reactor)
-        response = blockingCallFromThread(reactor, self._respond, connection, head, body)
+        response: Response = blockingCallFromThread(
+            reactor,
+            self._respond,  # type: ignore[arg-type]
+            connection,
+            head,
+            body,
+        )
         fields = [(name, value) for name, value in response.headers.items()]
         start_response(f"{response.status} {reason_phrase(response.status).decode()}", fields)
         if isinstance(response, StreamingResponse):
@@ -124,16 +130,16 @@ def head_from_environ(environ: dict[str, Any]) -> RequestHead:
 def _stream(stream: Any, reactor: Any) -> Iterator[bytes]:
     """Items of a streamed response, pulled from the reactor one at a time if async."""
     if not hasattr(stream, "__anext__"):
-        for item in stream:
-            yield item.encode("utf-8") if isinstance(item, str) else item
+        for chunk in stream:
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
         return
     while True:
-        item = blockingCallFromThread(
+        item: Any = blockingCallFromThread(
             reactor, lambda: Deferred.fromCoroutine(next_item(stream))
         )
         if item is END:
             return
-        yield item.encode("utf-8") if isinstance(item, str) else item
+        yield item.encode("utf-8") if isinstance(item, str) else bytes(item)
 
 
 class _EnvironConnection:
