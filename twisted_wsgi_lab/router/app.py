@@ -19,6 +19,7 @@ from .converters import ConverterRegistry
 from .dispatch import Dispatch, path_segments
 from .errors import HTTPError
 from .matcher import Found, Match, Matcher, RouteInfo
+from .middleware import Middleware
 from .routes import Handler, Router, Routes, RouteSpec
 from .rules import parse_rule
 
@@ -44,6 +45,9 @@ class App(Routes):
         self._error_handlers: dict[int | type[BaseException], Handler] = {}
         self._methods: set[str] = set()
         self._static_matches: dict[tuple[bytes, str], Found] = {}
+        self.middlewares: list[Middleware] = []
+        self.before_hooks: list[Handler] = []
+        self.after_hooks: list[Handler] = []
 
     def __repr__(self) -> str:
         return f"<App with {len(self.matcher.routes())} routes>"
@@ -105,6 +109,21 @@ class App(Routes):
             return handler
 
         return register
+
+    def middleware(self, function: Middleware) -> Middleware:
+        """Wrap every request: ``async def mw(request, call_next)``; first is outermost."""
+        self.middlewares.append(function)
+        return function
+
+    def before_request(self, function: Handler) -> Handler:
+        """Call ``function(request)`` before the route; a return value answers instead."""
+        self.before_hooks.append(function)
+        return function
+
+    def after_request(self, function: Handler) -> Handler:
+        """Call ``function(request, response)`` on every response; it returns the response."""
+        self.after_hooks.append(function)
+        return function
 
     # -- looking up ---------------------------------------------------------------
 

@@ -21,15 +21,27 @@ from twisted.python.failure import Failure
 from ..engine import Exchange, answer_failure
 from .errors import HTTPError, error_response
 from .matcher import Found, MethodNotAllowed, Redirect
+from .middleware import run_chain
 from .request import Request
 from .response import Response
-from .results import to_response
+from .results import ReturnValueError, to_response
 from .sending import send_response
 
 if TYPE_CHECKING:
     from .app import App
 
 log = Logger()
+
+
+async def _awaited(value: Any) -> Any:
+    """``value``, awaited first if it is a coroutine or a Deferred."""
+    if inspect.iscoroutine(value) or isinstance(value, Deferred):
+        return await value
+    return value
+
+
+def _name(function: Any) -> str:
+    return str(getattr(function, "__name__", repr(function)))
 
 
 def path_segments(raw_path: bytes) -> list[str]:
@@ -53,7 +65,7 @@ class Dispatch:
     def __init__(self, app: App, exchange: Exchange) -> None:
         self.app = app
         self.exchange = exchange
-        self.request: Request | None = None
+        self.request = Request(exchange, app, {})
         self.handler_name = "(routing)"
         self._pending: Deferred[Any] | None = None
 
@@ -79,10 +91,45 @@ class Dispatch:
         return answer if isinstance(answer, Deferred) else succeed(answer)
 
     def _answer(self) -> Response | Deferred[Response]:
+        app = self.app
+        if app.middlewares or app.before_hooks or app.after_hooks:
+            answer = run_chain(app.middlewares, self.request, self._with_hooks)
+            return answer.addErrback(self._error_later)
+        return self._routed()
+
+    def _routed(self) -> Response | Deferred[Response]:
+        """The route's answer, or the error page for whatever went wrong."""
         try:
             return self._route()
         except Exception:
             return self._error_page(Failure())
+
+    def _with_hooks(self, request: Request) -> Deferred[Response]:
+        """Before-request hooks, the route (or its error page), after-request hooks."""
+        self.request = request
+        return Deferred.fromCoroutine(self._hooks_around_route(request))
+
+    async def _hooks_around_route(self, request: Request) -> Response:
+        response: Response | None = None
+        try:
+            for hook in self.app.before_hooks:
+                value = await _awaited(hook(request))
+                if value is not None:  # a response: the route is not called
+                    response = to_response(value, _name(hook))
+                    break
+            if response is None:
+                response = await _awaited(self._routed())
+        except Exception:
+            response = await _awaited(self._error_page(Failure()))
+        for hook in self.app.after_hooks:
+            value = await _awaited(hook(request, response))
+            if not isinstance(value, Response):
+                raise ReturnValueError(
+                    f"after_request hook {_name(hook)} returned {type(value).__name__}:"
+                    " return the response"
+                )
+            response = value
+        return response
 
     # -- routing and calling ------------------------------------------------------
 
@@ -94,7 +141,7 @@ class Dispatch:
             return self._options_response(self.app.all_methods())
         match = self.app.match(head.path, method)
         if isinstance(match, Found):
-            self.request = Request(exchange, self.app, match.params)
+            self.request.params = match.params
             self.handler_name = match.endpoint
             return self._call(match.target, match.params)
         if isinstance(match, Redirect):
