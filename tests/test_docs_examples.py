@@ -31,20 +31,30 @@ def test_the_testing_guide_examples_pass_as_one_test_file(tmp_path: Path) -> Non
     assert "4 passed" in result.stdout
 
 
-def router_snippets() -> list[str]:
-    text = (ROOT / "docs" / "router.md").read_text()
+def snippets(page: str) -> list[str]:
+    text = (ROOT / "docs" / page).read_text()
     return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def router_snippets() -> list[str]:
+    return snippets("router.md")
+
+
+# The App's pages: each feature has a snippet that builds an App and checks it.
+APP_PAGES = ["router.md", "middleware.md", "sessions.md", "cors.md", "templates.md"]
+APP_SNIPPETS = [(page, i) for page in APP_PAGES for i in range(len(snippets(page)))]
 
 
 def test_the_router_guide_has_a_snippet_per_feature() -> None:
     assert len(router_snippets()) >= 10
+    assert all(snippets(page) for page in APP_PAGES)
 
 
-@pytest.mark.parametrize("index", range(len(router_snippets())))
-def test_each_router_guide_snippet_runs_as_it_is(index: int) -> None:
+@pytest.mark.parametrize(("page", "index"), APP_SNIPPETS, ids=[f"{p}-{i}" for p, i in APP_SNIPPETS])
+def test_each_app_page_snippet_runs_as_it_is(page: str, index: int) -> None:
     """Every snippet is complete: it builds an App and checks it with the test client."""
-    code = compile(router_snippets()[index], f"docs/router.md snippet {index + 1}", "exec")
-    exec(code, {"__name__": f"router_snippet_{index}"})
+    code = compile(snippets(page)[index], f"docs/{page} snippet {index + 1}", "exec")
+    exec(code, {"__name__": f"snippet_{page}_{index}"})
 
 
 def test_the_readme_app_snippet_answers() -> None:

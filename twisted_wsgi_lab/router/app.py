@@ -8,6 +8,8 @@ first (as in Klein: no thread-locals, since coroutines interleave on one thread)
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -16,12 +18,16 @@ from zope.interface import implementer
 
 from ..engine import Exchange, IRequestHandler
 from .converters import ConverterRegistry
+from .cors import CORSPolicy
 from .dispatch import Dispatch, path_segments
 from .errors import HTTPError
 from .matcher import Found, Match, Matcher, RouteInfo
 from .middleware import Middleware
+from .response import Response
 from .routes import Handler, Router, Routes, RouteSpec
 from .rules import parse_rule
+from .sessions import SessionStore
+from .templates import Templates, TemplateSetupError
 
 if TYPE_CHECKING:
     from .test_client import TestClient
@@ -35,11 +41,31 @@ STATIC_MATCH_CACHE = 1024
 class App(Routes):
     """A web application: routes, error handlers, and the engine's request handler.
 
-    ``debug=True`` shows tracebacks in 500 pages; never in production.
+    ``debug=True`` shows tracebacks in 500 pages; never in production. ``secret_key``
+    (one key, or a list whose first key signs and all verify) enables
+    ``request.session``; ``template_folder`` enables ``render_template``.
     """
 
-    def __init__(self, *, debug: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        secret_key: str | bytes | list[str | bytes] | None = None,
+        session_cookie: str = "session",
+        session_max_age_seconds: int = 14 * 24 * 3600,
+        template_folder: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.debug = debug
+        self.sessions = (
+            SessionStore(
+                secret_key, cookie_name=session_cookie, max_age_seconds=session_max_age_seconds
+            )
+            if secret_key is not None
+            else None
+        )
+        self.templates = (
+            Templates(template_folder, _caller_directory()) if template_folder else None
+        )
         self.converters = ConverterRegistry()
         self.matcher = Matcher()
         self._error_handlers: dict[int | type[BaseException], Handler] = {}
@@ -125,6 +151,36 @@ class App(Routes):
         self.after_hooks.append(function)
         return function
 
+    def add_cors(
+        self,
+        allow_origins: str | list[str] = "*",
+        allow_methods: list[str] | None = None,
+        allow_headers: list[str] | None = None,
+        allow_credentials: bool = False,
+        expose_headers: list[str] | None = None,
+        max_age: int = 600,
+    ) -> None:
+        """Answer CORS preflights and mark allowed cross-origin responses (outermost)."""
+        policy = CORSPolicy(
+            allow_origins,
+            allow_methods=allow_methods,
+            allow_headers=allow_headers,
+            allow_credentials=allow_credentials,
+            expose_headers=expose_headers,
+            max_age=max_age,
+        )
+        self.middlewares.insert(0, policy.middleware)
+
+    def render_template(self, name: str, /, **context: Any) -> Response:
+        """Render ``name`` from ``template_folder`` with ``context`` (autoescaped HTML).
+
+        Raises:
+            TemplateSetupError: no ``template_folder``, or Jinja2 is not installed.
+        """
+        if self.templates is None:
+            raise TemplateSetupError("render_template needs App(template_folder=...)")
+        return Response(self.templates.render(name, context))
+
     # -- looking up ---------------------------------------------------------------
 
     def error_handler_for(self, error: BaseException) -> Handler | None:
@@ -183,3 +239,10 @@ class App(Routes):
         from .test_client import TestClient
 
         return TestClient(self)
+
+
+def _caller_directory() -> str:
+    """The directory of the module that made the App: relative folders start there."""
+    frame = sys._getframe(2)
+    filename = frame.f_globals.get("__file__")
+    return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()

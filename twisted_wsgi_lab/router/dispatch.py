@@ -228,6 +228,9 @@ class Dispatch:
     # -- the end ------------------------------------------------------------------
 
     def _send(self, response: Response) -> None:
+        session = self.request.loaded_session
+        if session is not None and self.app.sessions is not None:
+            self.app.sessions.save(self.request, session, response)
         send_response(self.exchange, response)
 
     def _send_failed(self, failure: Failure) -> None:

@@ -24,6 +24,7 @@ from ..engine import Exchange
 from .cookies import parse_cookie_header
 from .errors import HTTPError
 from .headers import Headers, MultiDict, parse_query
+from .sessions import Session, SessionError
 
 if TYPE_CHECKING:
     from ..http11 import Headers as WireHeaders
@@ -46,6 +47,7 @@ class Request:
         self.query_string = head.query
         self._body: _BodyCollector | None = None
         self._streaming = False
+        self.loaded_session: Session | None = None
 
     # -- the head -----------------------------------------------------------------
 
@@ -72,6 +74,22 @@ class Request:
             for name, cookie in parse_cookie_header(value).items():
                 cookies.setdefault(name, cookie)
         return cookies
+
+    @property
+    def session(self) -> Session:
+        """The session of this client, kept in a signed cookie (a dict).
+
+        Raises:
+            SessionError: the App has no ``secret_key``.
+        """
+        if self.loaded_session is None:
+            store = self.app.sessions
+            if store is None:
+                raise SessionError(
+                    "request.session needs a secret key: App(secret_key=...) signs the cookie"
+                )
+            self.loaded_session = store.load(self)
+        return self.loaded_session
 
     @property
     def clock(self) -> IReactorTime:
