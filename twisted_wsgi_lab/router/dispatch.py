@@ -141,9 +141,9 @@ class Dispatch:
             return self._options_response(self.app.all_methods())
         match = self.app.match(head.path, method)
         if isinstance(match, Found):
-            self.request.params = match.params
+            self.request.params = dict(match.params)  # the match may be shared
             self.handler_name = match.endpoint
-            return self._call(match.target, match.params)
+            return self._call(match.target, self.request.params)
         if isinstance(match, Redirect):
             return self._slash_redirect(head.path, head.query)
         if isinstance(match, MethodNotAllowed):
@@ -169,6 +169,7 @@ class Dispatch:
     def _options_response(self, allowed: frozenset[str]) -> Response:
         methods = set(allowed) | {"OPTIONS"}
         response = Response(b"", status=204)
+        del response.headers["Content-Type"]  # no body, so no type
         response.headers["Allow"] = ", ".join(sorted(methods))
         return response
 
@@ -231,7 +232,15 @@ class Dispatch:
         session = self.request.loaded_session
         if session is not None and self.app.sessions is not None:
             self.app.sessions.save(self.request, session, response)
-        send_response(self.exchange, response)
+        send_response(self.exchange, response, on_early_failure=self._stream_failed_early)
+
+    def _stream_failed_early(self, failure: Failure) -> None:
+        """A generator failed before its first byte left: answer as for a handler."""
+        page = self._error_page(failure)
+        if isinstance(page, Deferred):
+            page.addCallback(self._send).addErrback(self._send_failed)
+        else:
+            self._send(page)
 
     def _send_failed(self, failure: Failure) -> None:
         log.failure(

@@ -48,6 +48,7 @@ class Request:
         self._body: _BodyCollector | None = None
         self._streaming = False
         self.loaded_session: Session | None = None
+        self.script_root = ""  # where a WSGI server mounted the App (SCRIPT_NAME)
 
     # -- the head -----------------------------------------------------------------
 
@@ -108,9 +109,14 @@ class Request:
 
     @property
     def url(self) -> str:
-        """The full URL of the request."""
+        """The full URL of the request (with the mount point under a WSGI server)."""
         query = "?" + self.query_string.decode("latin-1") if self.query_string else ""
-        return f"{self.scheme}://{self.host}{self.raw_path.decode('latin-1')}{query}"
+        path = self.raw_path.decode("latin-1")
+        return f"{self.scheme}://{self.host}{self.script_root}{path}{query}"
+
+    def url_for(self, endpoint: str, **params: Any) -> str:
+        """``app.url_for`` under the App's mount point (``SCRIPT_NAME`` under WSGI)."""
+        return self.script_root + self.app.url_for(endpoint, **params)
 
     @property
     def client(self) -> tuple[str, int] | None:

@@ -64,13 +64,24 @@ def _from_tuple(value: tuple[Any, ...], handler_name: str) -> Response:
     if status is not None:
         response.status = status
     if headers is not None:
-        _apply_headers(response, headers)
+        _apply_headers(response, headers, handler_name)
     return response
 
 
-def _apply_headers(response: Response, headers: Any) -> None:
-    """Fields given with the return value replace the response's fields of that name."""
+def _apply_headers(response: Response, headers: Any, handler_name: str) -> None:
+    """Fields given with the return value replace the response's fields of that name.
+
+    Raises:
+        ReturnValueError: ``headers`` is neither a mapping nor a list of pairs.
+    """
     pairs = headers.items() if isinstance(headers, Mapping | Headers) else headers
+    if isinstance(pairs, str | bytes) or not all(
+        isinstance(pair, tuple | list) and len(pair) == 2 for pair in pairs
+    ):
+        raise ReturnValueError(
+            f"handler {handler_name} returned {headers!r} where headers (a dict or a list"
+            " of pairs) or an int status belong"
+        )
     replaced: set[str] = set()
     for name, value in pairs:
         if name.lower() not in replaced:

@@ -10,7 +10,7 @@ gigabyte. A client that goes away closes the generator (an async one at its curr
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -30,15 +30,25 @@ PUMP_ITEMS = 64
 PUMP_BYTES = 256 * 1024
 
 
-def send_response(exchange: Exchange, response: Response) -> None:
-    """Send ``response`` in full, or start streaming it."""
+def send_response(
+    exchange: Exchange,
+    response: Response,
+    on_early_failure: Callable[[Failure], None] | None = None,
+) -> None:
+    """Send ``response`` in full, or start streaming it.
+
+    ``on_early_failure`` answers a stream that fails before its first byte left (the
+    head is still held), so it can still get a proper error page.
+    """
     if exchange.disconnected or exchange.finished:
+        if isinstance(response, StreamingResponse):
+            _close_quietly(response.stream)  # nobody will pull it: run its finally now
         return
     status = response.status
     fields = response.headers.to_wire()
     if isinstance(response, StreamingResponse):
         exchange.start_response(status, reason_phrase(status), fields)
-        StreamSender(exchange, response.stream).start()
+        StreamSender(exchange, response.stream, on_early_failure).start()
         return
     body = response.body
     exchange.start_response(status, reason_phrase(status), fields, known_length=len(body))
@@ -58,8 +68,14 @@ def _as_bytes(item: Any) -> bytes:
 class StreamSender:
     """Pull a generator into an exchange while the client reads."""
 
-    def __init__(self, exchange: Exchange, stream: Any) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        stream: Any,
+        on_early_failure: Callable[[Failure], None] | None = None,
+    ) -> None:
         self._exchange = exchange
+        self._on_early_failure = on_early_failure
         self._sync: Iterator[Any] | None = None if inspect.isasyncgen(stream) else iter(stream)
         self._async: AsyncIterator[Any] | None = stream if self._sync is None else None
         self._paused = False
@@ -102,8 +118,16 @@ class StreamSender:
             self._fail(Failure())
 
     def _pull_async(self) -> None:
-        """Ask for the next item; items that are ready at once are taken in a loop."""
+        """Ask for the next item; items that are ready at once are taken in a loop.
+
+        As for a sync generator, the loop gives up the reactor after ``PUMP_ITEMS``.
+        """
+        taken = 0
         while not self._paused and not self._done and self._pending is None:
+            if taken >= PUMP_ITEMS:
+                self._scheduled = self._exchange.clock.callLater(0, self._pump)
+                return
+            taken += 1
             pending = Deferred.fromCoroutine(next_item(self._async))  # type: ignore[arg-type]
             if not pending.called:  # the generator awaits something: continue when it comes
                 self._pending = pending
@@ -151,13 +175,16 @@ class StreamSender:
 
     def _fail(self, failure: Failure) -> None:
         self._done = True
+        self._close_generator()
+        self._exchange.unregisterProducer()
+        if self._on_early_failure is not None and not self._exchange.response_started:
+            self._on_early_failure(failure)  # nothing left yet: a real error page
+            return
         log.failure(
             "streamed response failed on {request}",
             failure=failure,
             request=self._exchange.request_line,
         )
-        self._close_generator()
-        self._exchange.unregisterProducer()
         answer_failure(self._exchange)  # under way: the connection is cut
 
     def _close_generator(self) -> None:
@@ -194,6 +221,14 @@ class StreamSender:
 
 
 END = object()  # what ``next_item`` gives at the end of a stream
+
+
+def _close_quietly(stream: Any) -> None:
+    """Close a generator that will never be pulled (its client left first)."""
+    if inspect.isasyncgen(stream):
+        Deferred.fromCoroutine(stream.aclose()).addErrback(lambda _: None)
+    elif inspect.isgenerator(stream):
+        stream.close()
 
 
 async def next_item(stream: AsyncIterator[Any]) -> Any:

@@ -78,7 +78,8 @@ class TestClient:
                 only a running reactor would bring).
         """
         body, content_type = _body(json, data)
-        target = path + ("?" + urlencode(query, doseq=True) if query else "")
+        joiner = "&" if "?" in path else "?"
+        target = path + (joiner + urlencode(query, doseq=True) if query else "")
         fields = Headers({"Host": "testserver"})
         if content_type:
             fields["Content-Type"] = content_type

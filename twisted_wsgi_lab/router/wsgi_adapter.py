@@ -50,7 +50,11 @@ def running_reactor() -> Any:
                 name="labweb-wsgi-reactor",
                 daemon=True,
             ).start()
-            ready.wait(10)
+            if not ready.wait(10):
+                raise RuntimeError(
+                    "app.wsgi could not start a reactor in a background thread (was one"
+                    " stopped already in this process? a reactor cannot be restarted)"
+                )
     return reactor
 
 
@@ -70,12 +74,12 @@ class WSGIAdapter:
                 "(labweb --app module:app), not through a WSGI bridge in reactor mode"
             )
         reactor = running_reactor()
-        head = head_from_environ(environ)
-        length = head.content_length or 0
-        if length > self.limits.max_body_bytes:
-            start_response("413 Content Too Large", [("Content-Type", "text/plain")])
-            return [b"413 Content Too Large\n"]
-        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            head = head_from_environ(environ)
+            body = self._read_body(environ, head.content_length)
+        except _RefusedError as refused:
+            start_response(refused.status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [refused.status.encode() + b"\n"]
         connection = _EnvironConnection(environ, self.limits, reactor)
         response: Response = blockingCallFromThread(
             reactor,
@@ -83,21 +87,40 @@ class WSGIAdapter:
             connection,
             head,
             body,
+            environ.get("SCRIPT_NAME", ""),
         )
         fields = [(name, value) for name, value in response.headers.items()]
         start_response(f"{response.status} {reason_phrase(response.status).decode()}", fields)
         if isinstance(response, StreamingResponse):
-            return _stream(response.stream, reactor)
+            return _ReactorStream(response.stream, reactor)
         return [response.body]
 
+    def _read_body(self, environ: dict[str, Any], length: int | None) -> bytes:
+        """The whole body, within ``max_body_bytes``; without a length, up to EOF."""
+        limit = self.limits.max_body_bytes
+        if length is not None:
+            if length > limit:
+                raise _RefusedError("413 Content Too Large")
+            return bytes(environ["wsgi.input"].read(length)) if length else b""
+        if not environ.get("wsgi.input_terminated"):
+            return b""  # PEP 3333: without a length there is no body to read
+        data = bytes(environ["wsgi.input"].read(limit + 1))
+        if len(data) > limit:
+            raise _RefusedError("413 Content Too Large")
+        return data
+
     def _respond(
-        self, connection: _EnvironConnection, head: RequestHead, body: bytes
+        self, connection: _EnvironConnection, head: RequestHead, body: bytes, script_root: str
     ) -> Deferred[Response]:
         exchange = Exchange(connection, head)
         if body:
             exchange.deliver_body(body)
         exchange.end_body(())
-        return Dispatch(self.app, exchange).respond()
+        dispatch = Dispatch(self.app, exchange)
+        dispatch.request.script_root = script_root
+        answer = dispatch.respond()
+        seconds = self.limits.response_timeout_seconds
+        return answer.addTimeout(seconds, connection.clock, onTimeoutCancel=_timed_out)
 
 
 def head_from_environ(environ: dict[str, Any]) -> RequestHead:
@@ -112,7 +135,9 @@ def head_from_environ(environ: dict[str, Any]) -> RequestHead:
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers.append((key.replace("_", "-").lower().encode(), environ[key].encode()))
-    length = environ.get("CONTENT_LENGTH")
+    length = environ.get("CONTENT_LENGTH") or None
+    if length is not None and not length.isdigit():
+        raise _RefusedError("400 Bad Request")
     host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
     target = path + ("?" + query.decode("latin-1") if query else "")
     return RequestHead(
@@ -123,23 +148,61 @@ def head_from_environ(environ: dict[str, Any]) -> RequestHead:
         path=path.encode("latin-1"),
         query=query,
         authority=host.encode("latin-1"),
-        content_length=int(length) if length else None,
+        content_length=int(length) if length is not None else None,
     )
 
 
-def _stream(stream: Any, reactor: Any) -> Iterator[bytes]:
-    """Items of a streamed response, pulled from the reactor one at a time if async."""
-    if not hasattr(stream, "__anext__"):
-        for chunk in stream:
-            yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
-        return
-    while True:
-        item: Any = blockingCallFromThread(
-            reactor, lambda: Deferred.fromCoroutine(next_item(stream))
-        )
+class _RefusedError(Exception):
+    """The request is refused before the App sees it; ``status`` says how."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _timed_out(result: Any, timeout: float) -> Response:
+    """The App did not answer within ``--response-timeout``: 503, as the server does."""
+    return Response(b"the application did not answer in time\n", status=503)
+
+
+class _ReactorStream:
+    """A streamed body for the WSGI server: every item is pulled in the reactor thread.
+
+    The App's generators belong to the reactor, as its handlers do; ``close()`` (which
+    a WSGI server calls when the client leaves) closes them there too.
+    """
+
+    def __init__(self, stream: Any, reactor: Any) -> None:
+        self._stream = stream
+        self._reactor = reactor
+        self._async = hasattr(stream, "__anext__")
+        self._items: Any = None if self._async else iter(stream)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        item: Any = blockingCallFromThread(self._reactor, self._next)
         if item is END:
-            return
-        yield item.encode("utf-8") if isinstance(item, str) else bytes(item)
+            raise StopIteration
+        return item.encode("utf-8") if isinstance(item, str) else bytes(item)
+
+    def _next(self) -> Any:
+        if self._async:
+            return Deferred.fromCoroutine(next_item(self._stream))
+        return next(self._items, END)
+
+    def close(self) -> None:
+        blockingCallFromThread(self._reactor, self._close)
+
+    def _close(self) -> Deferred[None] | None:
+        if self._async:
+            aclose = getattr(self._stream, "aclose", None)
+            return Deferred.fromCoroutine(aclose()) if aclose is not None else None
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+        return None
 
 
 class _EnvironConnection:

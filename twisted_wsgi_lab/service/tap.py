@@ -82,6 +82,12 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService
             " handlers run in the reactor thread (use deferToThread for blocking work)",
             app=app_name,
         )
+    if options["script-name"]:
+        log.warn(
+            "--script-name applies to WSGI apps only: {app} is a native App; mount its"
+            " routes under a prefix with app.include(router, prefix=...)",
+            app=app_name,
+        )
     factory = HTTPFactory(app, limits=options["limits"])
     return HTTPService(
         factory,
