@@ -1,0 +1,40 @@
+"""examples/site does what the teaching servers did; tested through the test client."""
+
+from __future__ import annotations
+
+from examples.site import app
+
+
+def test_the_home_page_is_a_template_with_a_session_counter() -> None:
+    client = app.test_client()
+    assert "been here 1 time " in client.get("/").text
+    assert "been here 2 times" in client.get("/").text
+
+
+def test_query_parameters_are_remembered_in_the_session() -> None:
+    client = app.test_client()
+    response = client.get("/hello", query={"name": "Ada <3"})
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert "Welcome, Ada &lt;3!" in client.get("/").text  # escaped by the template
+
+
+def test_404_and_418_use_the_site_template() -> None:
+    client = app.test_client()
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "<h1>404</h1>" in missing.text
+    teapot = client.get("/teapot")
+    assert teapot.status_code == 418 and "will not brew coffee" in teapot.text
+
+
+def test_middleware_times_every_answer_errors_included() -> None:
+    client = app.test_client()
+    assert client.get("/").headers["server-timing"].startswith("app;dur=")
+    assert "server-timing" in client.get("/nowhere").headers
+
+
+def test_cors_lets_only_the_front_end_origin_read_the_api() -> None:
+    client = app.test_client()
+    allowed = client.get("/api/visits", headers={"Origin": "http://localhost:3000"})
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+    other = client.get("/api/visits", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
