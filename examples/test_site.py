@@ -38,3 +38,14 @@ def test_cors_lets_only_the_front_end_origin_read_the_api() -> None:
     assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
     other = client.get("/api/visits", headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_static_files_are_served_and_traversal_is_refused() -> None:
+    client = app.test_client()
+    css = client.get("/static/site.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert (
+        client.get("/static/site.css", headers={"If-None-Match": css.headers["etag"]}).status_code
+        == 304
+    )
+    assert client.get("/static/..%2Fapp.py").status_code == 404

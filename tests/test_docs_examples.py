@@ -57,6 +57,21 @@ def test_each_app_page_snippet_runs_as_it_is(page: str, index: int) -> None:
     exec(code, {"__name__": f"snippet_{page}_{index}"})
 
 
+def static_snippets() -> list[str]:
+    text = (ROOT / "docs" / "static.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+@pytest.mark.parametrize("index", range(len(static_snippets())))
+def test_each_static_files_guide_snippet_runs_as_it_is(
+    index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snippets write their files in the current directory: an empty one here."""
+    monkeypatch.chdir(tmp_path)
+    code = compile(static_snippets()[index], f"docs/static.md snippet {index + 1}", "exec")
+    exec(code, {"__name__": f"static_snippet_{index}"})
+
+
 def test_the_readme_app_snippet_answers() -> None:
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     [snippet] = [block for block in blocks if "App()" in block]

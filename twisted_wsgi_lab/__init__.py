@@ -22,7 +22,16 @@ if TYPE_CHECKING:
         ResponseStateError,
     )
     from .http11 import Limits
-    from .router import App, HTTPError, Request, Response, Router, StreamingResponse, abort
+    from .router import (
+        App,
+        FileResponse,
+        HTTPError,
+        Request,
+        Response,
+        Router,
+        StreamingResponse,
+        abort,
+    )
     from .wsgi import WSGIBridge
 
 # public name -> the module that defines it
@@ -41,6 +50,7 @@ _EXPORTS = {
     "Response": ".router",
     "Router": ".router",
     "StreamingResponse": ".router",
+    "FileResponse": ".router",
     "abort": ".router",
     "WSGIBridge": ".wsgi",
 }
@@ -50,6 +60,7 @@ __all__ = [
     "BodyReceiver",
     "ConnectionObserver",
     "Exchange",
+    "FileResponse",
     "HTTPError",
     "HTTPFactory",
     "HTTPProtocol",

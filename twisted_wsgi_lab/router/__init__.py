@@ -2,8 +2,18 @@
 
 from .app import App
 from .errors import HTTPError, abort
+from .file_response import FileResponse
 from .request import Request
 from .response import Response, StreamingResponse
 from .routes import Router
 
-__all__ = ["App", "HTTPError", "Request", "Response", "Router", "StreamingResponse", "abort"]
+__all__ = [
+    "App",
+    "FileResponse",
+    "HTTPError",
+    "Request",
+    "Response",
+    "Router",
+    "StreamingResponse",
+    "abort",
+]

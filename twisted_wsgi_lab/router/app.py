@@ -27,6 +27,7 @@ from .response import Response
 from .routes import Handler, Router, Routes, RouteSpec
 from .rules import parse_rule
 from .sessions import SessionStore
+from .static import mount_static
 from .templates import Templates, TemplateSetupError
 
 if TYPE_CHECKING:
@@ -124,6 +125,26 @@ class App(Routes):
     ) -> None:
         """Make ``<name:param>`` usable in rules declared from now on."""
         self.converters.add(name, regex, to_python, to_url)
+
+    def static(
+        self,
+        url_prefix: str,
+        directory: str | os.PathLike[str],
+        *,
+        endpoint: str = "static",
+        index: str | None = "index.html",
+    ) -> None:
+        """Serve the files under ``directory`` at ``url_prefix`` (docs/static.md).
+
+        GET and HEAD, with validators, 304s and single ranges; anything outside the
+        directory, or not a regular file, is a 404. ``url_for(endpoint, filename=...)``
+        builds a file's URL; mount several directories under distinct endpoints.
+
+        Raises:
+            ValueError: ``url_prefix`` does not start with '/' or ends with one.
+            NotADirectoryError: ``directory`` is not a directory.
+        """
+        mount_static(self, url_prefix, directory, endpoint=endpoint, index=index)
 
     def errorhandler(self, key: int | type[BaseException]) -> Callable[[Handler], Handler]:
         """Handle a status (``404``) or an exception class; called as ``(request, error)``."""
