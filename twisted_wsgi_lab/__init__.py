@@ -22,7 +22,17 @@ if TYPE_CHECKING:
         ResponseStateError,
     )
     from .http11 import Limits
-    from .router import App, HTTPError, Request, Response, Router, StreamingResponse, abort
+    from .router import (
+        App,
+        HTTPError,
+        Request,
+        Response,
+        Router,
+        StreamingResponse,
+        WebSocket,
+        WebSocketDisconnect,
+        abort,
+    )
     from .wsgi import WSGIBridge
 
 # public name -> the module that defines it
@@ -42,6 +52,8 @@ _EXPORTS = {
     "Router": ".router",
     "StreamingResponse": ".router",
     "abort": ".router",
+    "WebSocket": ".router",
+    "WebSocketDisconnect": ".router",
     "WSGIBridge": ".wsgi",
 }
 
@@ -61,6 +73,8 @@ __all__ = [
     "Router",
     "StreamingResponse",
     "WSGIBridge",
+    "WebSocket",
+    "WebSocketDisconnect",
     "__version__",
     "abort",
 ]

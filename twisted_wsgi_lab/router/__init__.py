@@ -5,5 +5,16 @@ from .errors import HTTPError, abort
 from .request import Request
 from .response import Response, StreamingResponse
 from .routes import Router
+from .websocket import WebSocket, WebSocketDisconnect
 
-__all__ = ["App", "HTTPError", "Request", "Response", "Router", "StreamingResponse", "abort"]
+__all__ = [
+    "App",
+    "HTTPError",
+    "Request",
+    "Response",
+    "Router",
+    "StreamingResponse",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "abort",
+]

@@ -22,6 +22,7 @@ from zope.interface import implementer
 from ..engine import Exchange, answer_failure
 from ..http11.writer import reason_phrase
 from .response import Response, StreamingResponse
+from .websocket import AcceptResponse
 
 log = Logger()
 
@@ -33,6 +34,9 @@ PUMP_BYTES = 256 * 1024
 def send_response(exchange: Exchange, response: Response) -> None:
     """Send ``response`` in full, or start streaming it."""
     if exchange.disconnected or exchange.finished:
+        return
+    if isinstance(response, AcceptResponse):
+        response.switch(exchange)  # 101: the connection now speaks WebSocket
         return
     status = response.status
     fields = response.headers.to_wire()
