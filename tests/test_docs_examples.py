@@ -72,6 +72,22 @@ def test_each_static_files_guide_snippet_runs_as_it_is(
     exec(code, {"__name__": f"static_snippet_{index}"})
 
 
+def websocket_snippets() -> list[str]:
+    text = (ROOT / "docs" / "websocket.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def test_the_websocket_guide_has_its_snippets() -> None:
+    assert len(websocket_snippets()) >= 4
+
+
+@pytest.mark.parametrize("index", range(len(websocket_snippets())))
+def test_each_websocket_guide_snippet_runs_as_it_is(index: int) -> None:
+    """Every snippet builds an App and checks it with the test client's WebSocket."""
+    code = compile(websocket_snippets()[index], f"docs/websocket.md snippet {index + 1}", "exec")
+    exec(code, {"__name__": f"websocket_snippet_{index}"})
+
+
 def test_the_readme_app_snippet_answers() -> None:
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     [snippet] = [block for block in blocks if "App()" in block]

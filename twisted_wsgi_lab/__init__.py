@@ -30,6 +30,8 @@ if TYPE_CHECKING:
         Response,
         Router,
         StreamingResponse,
+        WebSocket,
+        WebSocketDisconnect,
         abort,
     )
     from .wsgi import WSGIBridge
@@ -52,6 +54,8 @@ _EXPORTS = {
     "StreamingResponse": ".router",
     "FileResponse": ".router",
     "abort": ".router",
+    "WebSocket": ".router",
+    "WebSocketDisconnect": ".router",
     "WSGIBridge": ".wsgi",
 }
 
@@ -72,6 +76,8 @@ __all__ = [
     "Router",
     "StreamingResponse",
     "WSGIBridge",
+    "WebSocket",
+    "WebSocketDisconnect",
     "__version__",
     "abort",
 ]

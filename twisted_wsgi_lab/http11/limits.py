@@ -33,6 +33,10 @@ class Limits:
     max_connections: int | None = None  # beyond it, new connections get 503
     shutdown_timeout_seconds: float = 30.0  # in-flight requests get this long on SIGTERM
     body_spool_bytes: int = 1 * MIB  # request bodies beyond this spill to a temporary file
+    max_websocket_message_bytes: int = 1 * MIB  # one reassembled message; then close 1009
+    websocket_ping_interval_seconds: float | None = 20.0  # keep-alive ping; None: never
+    websocket_ping_timeout_seconds: float = 20.0  # no pong this long after a ping; close 1011
+    websocket_close_timeout_seconds: float = 10.0  # our close waits this long for the reply
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

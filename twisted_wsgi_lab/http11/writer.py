@@ -102,7 +102,7 @@ class ResponseWriter:
         if _REASON.fullmatch(reason) is None:
             raise ResponseHeaderError("control character in reason phrase")
         lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
-        length, seen = self._copy_fields(headers, lines)
+        length, seen = self._copy_fields(headers, lines, keep_upgrade=status == 426)
         self.status = status
         self._frame(status, length, known_length, lines)
         if b"date" not in seen:
@@ -148,12 +148,14 @@ class ResponseWriter:
         return self._remaining if self._mode == "length" else 0
 
     def _copy_fields(
-        self, headers: Iterable[tuple[bytes, bytes]], lines: list[bytes]
+        self, headers: Iterable[tuple[bytes, bytes]], lines: list[bytes], *, keep_upgrade: bool
     ) -> tuple[bytes | None, set[bytes]]:
         """Check and copy the app's fields; return its Content-Length and the names seen.
 
         Framing fields are the server's: Content-Length is kept aside for ``_frame``,
-        hop-by-hop fields are dropped (a ``Connection: close`` among them is honoured).
+        hop-by-hop fields are dropped (a ``Connection: close`` among them is honoured),
+        except ``Upgrade`` when ``keep_upgrade``: a 426 must name the protocol to
+        upgrade to (RFC 9110 section 15.5.22).
         """
         length: bytes | None = None
         seen: set[bytes] = set()
@@ -163,7 +165,7 @@ class ResponseWriter:
             if _FIELD_VALUE.fullmatch(value) is None:
                 raise ResponseHeaderError(f"control character in header {name!r}")
             lower = name.lower()
-            if lower in _HOP_BY_HOP:
+            if lower in _HOP_BY_HOP and not (keep_upgrade and lower == b"upgrade"):
                 if lower == b"connection" and b"close" in comma_list(value):
                     self.keep_alive = False
             elif lower == b"content-length":

@@ -6,6 +6,7 @@ from .file_response import FileResponse
 from .request import Request
 from .response import Response, StreamingResponse
 from .routes import Router
+from .websocket import WebSocket, WebSocketDisconnect
 
 __all__ = [
     "App",
@@ -15,5 +16,7 @@ __all__ = [
     "Response",
     "Router",
     "StreamingResponse",
+    "WebSocket",
+    "WebSocketDisconnect",
     "abort",
 ]

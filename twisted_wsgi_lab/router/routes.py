@@ -79,6 +79,22 @@ class Routes:
         """``route(rule, methods=["DELETE"])``."""
         return self.route(rule, ["DELETE"], endpoint)
 
+    def websocket(self, rule: str, endpoint: str | None = None) -> Callable[[H], H]:
+        """Register ``async def handler(ws, **params)`` for WebSocket handshakes on ``rule``.
+
+        Raises:
+            TypeError: the handler is not an ``async def`` function.
+        """
+        from .ws_route import WebSocketRoute
+
+        def register(handler: H) -> H:
+            name = endpoint or getattr(handler, "__name__", None) or repr(handler)
+            target = WebSocketRoute(handler)
+            self._register(RouteSpec(rule, frozenset({"GET"}), name, target))
+            return handler
+
+        return register
+
     def _register(self, spec: RouteSpec) -> None:
         raise NotImplementedError
 

@@ -22,6 +22,7 @@ from zope.interface import implementer
 from ..engine import Exchange, answer_failure
 from ..http11.writer import reason_phrase
 from .response import Response, StreamingResponse
+from .websocket import AcceptResponse
 
 log = Logger()
 
@@ -43,6 +44,9 @@ def send_response(
     if exchange.disconnected or exchange.finished:
         if isinstance(response, StreamingResponse):
             _close_quietly(response.stream)  # nobody will pull it: run its finally now
+        return
+    if isinstance(response, AcceptResponse):
+        response.switch(exchange)  # 101: the connection now speaks WebSocket
         return
     status = response.status
     fields = response.headers.to_wire()

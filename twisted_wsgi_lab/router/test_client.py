@@ -23,7 +23,10 @@ from .cookies import parse_cookie_header
 from .headers import Headers
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .app import App
+    from .ws_test_client import TestWebSocket
 
 MAX_CLOCK_STEPS = 10_000
 
@@ -145,6 +148,23 @@ class TestClient:
 
     def options(self, path: str, **kwargs: Any) -> TestResponse:
         return self.request("OPTIONS", path, **kwargs)
+
+    def websocket_connect(
+        self,
+        path: str,
+        *,
+        subprotocols: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> TestWebSocket:
+        """Open a WebSocket session: ``with client.websocket_connect("/ws") as ws: ...``.
+
+        Raises:
+            WebSocketRefusedError: the App answered with an HTTP status, not 101.
+        """
+        from .ws_test_client import open_websocket
+
+        return open_websocket(self, path, subprotocols=subprotocols, headers=headers, query=query)
 
 
 def _body(json: Any, data: Mapping[str, Any] | bytes | str | None) -> tuple[bytes, str | None]:

@@ -52,6 +52,10 @@ LIMIT_OPTIONS: list[tuple[str, str, Callable[[str], float]]] = [
     ("max-connections", "max_connections", int),
     ("shutdown-timeout", "shutdown_timeout_seconds", parse_seconds),
     ("body-spool", "body_spool_bytes", parse_size),
+    ("max-websocket-message", "max_websocket_message_bytes", parse_size),
+    ("websocket-ping-interval", "websocket_ping_interval_seconds", parse_seconds),
+    ("websocket-ping-timeout", "websocket_ping_timeout_seconds", parse_seconds),
+    ("websocket-close-timeout", "websocket_close_timeout_seconds", parse_seconds),
 ]
 
 _HELP = {
@@ -72,6 +76,10 @@ _HELP = {
     "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM; "
     "a second signal stops at once",
     "body_spool_bytes": "request bodies beyond this go to a temporary file",
+    "max_websocket_message_bytes": "largest WebSocket message, then close 1009",
+    "websocket_ping_interval_seconds": "seconds between WebSocket keep-alive pings",
+    "websocket_ping_timeout_seconds": "seconds a WebSocket ping waits for its pong, then close",
+    "websocket_close_timeout_seconds": "seconds a WebSocket close waits for the reply",
 }
 
 
