@@ -49,3 +49,12 @@ def test_static_files_are_served_and_traversal_is_refused() -> None:
         == 304
     )
     assert client.get("/static/..%2Fapp.py").status_code == 404
+
+
+def test_the_chat_page_and_its_websocket_broadcast_to_every_member() -> None:
+    client = app.test_client()
+    assert "new WebSocket" in client.get("/chat").text
+    with client.websocket_connect("/ws/chat") as ada, client.websocket_connect("/ws/chat") as bob:
+        ada.send_text("hello from ada")
+        assert ada.receive_text() == "hello from ada"
+        assert bob.receive_text() == "hello from ada"
