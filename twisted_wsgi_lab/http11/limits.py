@@ -33,6 +33,11 @@ class Limits:
     max_connections: int | None = None  # beyond it, new connections get 503
     shutdown_timeout_seconds: float = 30.0  # in-flight requests get this long on SIGTERM
     body_spool_bytes: int = 1 * MIB  # request bodies beyond this spill to a temporary file
+    max_form_parts: int = 1000  # fields and files in one form body; then 413
+    max_part_head_bytes: int = 8 * KIB  # header section of one multipart part; then 413
+    max_form_field_bytes: int = 1 * MIB  # one non-file field, or a whole urlencoded form; 413
+    max_upload_bytes: int = 1 * GIB  # one uploaded file; then 413
+    upload_spool_bytes: int = 1 * MIB  # uploaded files beyond this spill to a temporary file
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

@@ -52,6 +52,11 @@ LIMIT_OPTIONS: list[tuple[str, str, Callable[[str], float]]] = [
     ("max-connections", "max_connections", int),
     ("shutdown-timeout", "shutdown_timeout_seconds", parse_seconds),
     ("body-spool", "body_spool_bytes", parse_size),
+    ("max-form-parts", "max_form_parts", int),
+    ("max-part-head", "max_part_head_bytes", parse_size),
+    ("max-form-field", "max_form_field_bytes", parse_size),
+    ("max-upload", "max_upload_bytes", parse_size),
+    ("upload-spool", "upload_spool_bytes", parse_size),
 ]
 
 _HELP = {
@@ -72,6 +77,12 @@ _HELP = {
     "shutdown_timeout_seconds": "seconds in-flight requests get to finish on SIGTERM; "
     "a second signal stops at once",
     "body_spool_bytes": "request bodies beyond this go to a temporary file",
+    "max_form_parts": "most fields and files in one form (native App), then 413",
+    "max_part_head_bytes": "largest header section of one multipart part, then 413",
+    "max_form_field_bytes": "largest form field that is not a file, and largest "
+    "urlencoded form, then 413",
+    "max_upload_bytes": "largest uploaded file in a multipart form, then 413",
+    "upload_spool_bytes": "uploaded files beyond this go to a temporary file",
 }
 
 
