@@ -88,6 +88,21 @@ def test_each_websocket_guide_snippet_runs_as_it_is(index: int) -> None:
     exec(code, {"__name__": f"websocket_snippet_{index}"})
 
 
+def forms_snippets() -> list[str]:
+    text = (ROOT / "docs" / "forms.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def test_the_forms_guide_has_its_snippets() -> None:
+    assert len(forms_snippets()) >= 3
+
+
+@pytest.mark.parametrize("index", range(len(forms_snippets())))
+def test_each_forms_guide_snippet_runs_as_it_is(index: int) -> None:
+    code = compile(forms_snippets()[index], f"docs/forms.md snippet {index + 1}", "exec")
+    exec(code, {"__name__": f"forms_snippet_{index}"})
+
+
 def test_the_readme_app_snippet_answers() -> None:
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     [snippet] = [block for block in blocks if "App()" in block]

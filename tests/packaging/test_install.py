@@ -2,8 +2,9 @@
 
 The twistd dropin ``twisted/plugins/labweb.py`` must be found after both a regular and an
 editable install, and an uninstall must take it (and nothing of Twisted's) away again.
-The venv gets Twisted from the package index (pip's cache makes repeats fast); labweb
-itself is installed from a copy of this checkout with ``--no-deps``.
+The venv gets Twisted and labweb's other runtime dependencies from the package index
+(pip's cache makes repeats fast); labweb itself is installed from a copy of this
+checkout with ``--no-deps``.
 """
 
 from __future__ import annotations
@@ -92,8 +93,16 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
         timeout=QUICK_SECONDS,
     )
     env = Venv(base / "venv", source, workdir)
-    env.pip("install", "--quiet", "twisted")
+    env.pip("install", "--quiet", *runtime_dependencies())
     yield env
+
+
+def runtime_dependencies() -> list[str]:
+    """The ``[project] dependencies`` of pyproject.toml (Twisted among them)."""
+    text = (ROOT / "pyproject.toml").read_text()
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.M | re.S)
+    assert block is not None
+    return re.findall(r'^\s*"([^"]+)"', block.group(1), re.M)
 
 
 def test_a_fresh_venv_with_twisted_does_not_know_labweb(venv):

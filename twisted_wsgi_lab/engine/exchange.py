@@ -48,6 +48,7 @@ class Exchange:
         self._body_paused = False
         self._producer: IPushProducer | None = None
         self._disconnect_callbacks: list[Callable[[], None]] = []
+        self._finish_callbacks: list[Callable[[], None]] = []
         self.continue_sent = False
 
     # -- about the connection -------------------------------------------------------
@@ -101,6 +102,17 @@ class Exchange:
             callback()
         else:
             self._disconnect_callbacks.append(callback)
+
+    def on_finish(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the response is complete (``finish()``).
+
+        With ``on_disconnect`` it covers both ends of an exchange, so what a request
+        holds (an uploaded file on disk) is released however the request ends.
+        """
+        if self.state is _DONE:
+            callback()
+        else:
+            self._finish_callbacks.append(callback)
 
     # -- the request body -----------------------------------------------------------
 
@@ -256,6 +268,9 @@ class Exchange:
             return
         self._producer = None
         self._disconnect_callbacks = []
+        callbacks, self._finish_callbacks = self._finish_callbacks, []
+        for callback in callbacks:
+            callback()
         tail = self._head_bytes + self._writer.end()
         self._head_bytes = b""
         if self._writer.unsent_length:

@@ -37,6 +37,11 @@ class Limits:
     websocket_ping_interval_seconds: float | None = 20.0  # keep-alive ping; None: never
     websocket_ping_timeout_seconds: float = 20.0  # no pong this long after a ping; close 1011
     websocket_close_timeout_seconds: float = 10.0  # our close waits this long for the reply
+    max_form_parts: int = 1000  # fields and files in one form body; then 413
+    max_part_head_bytes: int = 8 * KIB  # header section of one multipart part; then 413
+    max_form_field_bytes: int = 1 * MIB  # one non-file field, or a whole urlencoded form; 413
+    max_upload_bytes: int = 1 * GIB  # one uploaded file; then 413
+    upload_spool_bytes: int = 1 * MIB  # uploaded files beyond this spill to a temporary file
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

@@ -23,6 +23,7 @@ from twisted.internet.interfaces import IReactorTime
 from ..engine import Exchange
 from .cookies import parse_cookie_header
 from .errors import HTTPError
+from .forms import Form, FormReader
 from .headers import Headers, MultiDict, parse_query
 from .sessions import Session, SessionError
 
@@ -49,6 +50,7 @@ class Request:
         self._streaming = False
         self.loaded_session: Session | None = None
         self.script_root = ""  # where a WSGI server mounted the App (SCRIPT_NAME)
+        self._form: FormReader | None = None
 
     # -- the head -----------------------------------------------------------------
 
@@ -131,8 +133,8 @@ class Request:
     def body(self) -> Deferred[bytes]:
         """The whole body (await it); bounded by ``--max-body``, whose excess is a 413."""
         if self._body is None:
-            if self._streaming:
-                raise RuntimeError("the body is being read with request.stream()")
+            if self._streaming or self._form is not None:
+                raise RuntimeError("the body is being read with request.stream() or form()")
             self._body = _BodyCollector()
             self.exchange.receive_body(self._body)
         return self._body.wait()
@@ -157,12 +159,30 @@ class Request:
 
         Reading slower than the client sends pauses the socket (backpressure).
         """
-        if self._body is not None or self._streaming:
+        if self._body is not None or self._streaming or self._form is not None:
             raise RuntimeError("the body was already read")
         self._streaming = True
         stream = _BodyStream(self.exchange)
         self.exchange.receive_body(stream)
         return stream
+
+    def form(self) -> Deferred[Form]:
+        """The body as a form (await it): fields, and uploads in ``form.files``.
+
+        ``application/x-www-form-urlencoded`` and ``multipart/form-data`` are parsed as
+        the body arrives; uploads past ``--upload-spool`` go to a temporary file, and
+        every upload is closed when the request is over. See docs/forms.md.
+
+        Raises:
+            HTTPError: 415 for another Content-Type; 413 past a form limit (the detail
+                names its option); 400 for a malformed multipart body.
+            RuntimeError: the body was already read another way.
+        """
+        if self._form is None:
+            if self._body is not None or self._streaming:
+                raise RuntimeError("the body was already read")
+            self._form = FormReader.start(self.exchange, self.headers.get("content-type"))
+        return self._form.wait()
 
 
 class _BodyCollector:

@@ -56,6 +56,11 @@ LIMIT_OPTIONS: list[tuple[str, str, Callable[[str], float]]] = [
     ("websocket-ping-interval", "websocket_ping_interval_seconds", parse_seconds),
     ("websocket-ping-timeout", "websocket_ping_timeout_seconds", parse_seconds),
     ("websocket-close-timeout", "websocket_close_timeout_seconds", parse_seconds),
+    ("max-form-parts", "max_form_parts", int),
+    ("max-part-head", "max_part_head_bytes", parse_size),
+    ("max-form-field", "max_form_field_bytes", parse_size),
+    ("max-upload", "max_upload_bytes", parse_size),
+    ("upload-spool", "upload_spool_bytes", parse_size),
 ]
 
 _HELP = {
@@ -80,6 +85,12 @@ _HELP = {
     "websocket_ping_interval_seconds": "seconds between WebSocket keep-alive pings",
     "websocket_ping_timeout_seconds": "seconds a WebSocket ping waits for its pong, then close",
     "websocket_close_timeout_seconds": "seconds a WebSocket close waits for the reply",
+    "max_form_parts": "most fields and files in one form (native App), then 413",
+    "max_part_head_bytes": "largest header section of one multipart part, then 413",
+    "max_form_field_bytes": "largest form field that is not a file, and largest "
+    "urlencoded form, then 413",
+    "max_upload_bytes": "largest uploaded file in a multipart form, then 413",
+    "upload_spool_bytes": "uploaded files beyond this go to a temporary file",
 }
 
 
