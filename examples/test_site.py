@@ -58,3 +58,23 @@ def test_the_chat_page_and_its_websocket_broadcast_to_every_member() -> None:
         ada.send_text("hello from ada")
         assert ada.receive_text() == "hello from ada"
         assert bob.receive_text() == "hello from ada"
+
+
+def test_a_file_upload_is_parsed_with_its_fields() -> None:
+    boundary = "site-test-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="notes.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\nsome notes\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    client = app.test_client()
+    assert "<form" in client.get("/upload").text
+    response = client.post(
+        "/upload",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert "Got notes.txt (10 bytes, text/plain): hello." in response.text

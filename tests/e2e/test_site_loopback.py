@@ -31,6 +31,7 @@ def test_a_session_follows_a_browser_and_a_tampered_cookie_starts_afresh(base_ur
         assert "been here 1 time " in browser.get(base_url + "/", timeout=10).text
         assert "been here 2 times" in browser.get(base_url + "/", timeout=10).text
         cookie = browser.cookies["session"]
+        browser.cookies.clear()
         browser.cookies.set("session", cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB"))
         page = browser.get(base_url + "/", timeout=10)
         assert page.status_code == 200
