@@ -71,3 +71,23 @@ def serve(in_reactor: Callable[..., Any], mode: str) -> Iterator[Callable[..., i
         in_reactor(port.stopListening)
     if pool is not None:
         pool.stop()
+
+
+@pytest.fixture
+def serve_handler(in_reactor: Callable[..., Any]) -> Iterator[Callable[..., int]]:
+    """serve_handler(handler, **limits) -> port of any IRequestHandler (an App...) on
+    127.0.0.1, through the engine alone; every port stops listening after the test."""
+    ports = []
+
+    def start(handler: Any, **limits: Any) -> int:
+        def listen() -> Any:
+            factory = HTTPFactory(handler, limits=Limits(**limits))
+            return reactor.listenTCP(0, factory, interface="127.0.0.1")
+
+        port = in_reactor(listen)
+        ports.append(port)
+        return int(port.getHost().port)
+
+    yield start
+    for port in ports:
+        in_reactor(port.stopListening)

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
 from examples.echo_upgrade import EchoUpgrade
-from twisted_wsgi_lab import HTTPFactory
 
 
 @pytest.fixture
-def echo_port(in_reactor: Any) -> Iterator[int]:
-    def listen() -> Any:
-        from twisted.internet import reactor
-
-        return reactor.listenTCP(0, HTTPFactory(EchoUpgrade()), interface="127.0.0.1")
-
-    port = in_reactor(listen)
-    yield port.getHost().port
-    in_reactor(port.stopListening)
+def echo_port(serve_handler: Callable[..., int]) -> int:
+    return serve_handler(EchoUpgrade())
 
 
 def test_a_client_upgrades_over_loopback_and_talks_echo(echo_port: int) -> None:

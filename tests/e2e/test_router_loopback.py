@@ -7,37 +7,17 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-import pytest
 import treq
 from twisted.internet.defer import CancelledError, Deferred, ensureDeferred
 from twisted.internet.task import deferLater
 
-from twisted_wsgi_lab import App, HTTPFactory, Request
+from twisted_wsgi_lab import App, Request
 
 TIMEOUT = 10
-
-
-@pytest.fixture
-def serve_app(in_reactor: Callable[..., Any]) -> Iterator[Callable[[App], int]]:
-    ports: list[Any] = []
-
-    def start(app: App) -> int:
-        def listen() -> Any:
-            from twisted.internet import reactor
-
-            return reactor.listenTCP(0, HTTPFactory(app), interface="127.0.0.1")
-
-        port = in_reactor(listen)
-        ports.append(port)
-        return int(port.getHost().port)
-
-    yield start
-    for port in ports:
-        in_reactor(port.stopListening)
 
 
 def reset(sock: socket.socket) -> None:
@@ -53,7 +33,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = TIMEOUT) -> None:
         time.sleep(0.02)
 
 
-def test_an_async_generator_streams_to_treq_chunk_by_chunk(serve_app, in_reactor) -> None:
+def test_an_async_generator_streams_to_treq_chunk_by_chunk(serve_handler, in_reactor) -> None:
     from twisted.internet import reactor
 
     app = App()
@@ -67,7 +47,7 @@ def test_an_async_generator_streams_to_treq_chunk_by_chunk(serve_app, in_reactor
 
         return gen()
 
-    port = serve_app(app)
+    port = serve_handler(app)
 
     async def fetch() -> tuple[int, list[bytes]]:
         response = await treq.get(f"http://127.0.0.1:{port}/ticks", persistent=False)
@@ -81,7 +61,7 @@ def test_an_async_generator_streams_to_treq_chunk_by_chunk(serve_app, in_reactor
     assert len(pieces) > 1  # it arrived in pieces, not at the end
 
 
-def test_a_client_that_leaves_cancels_the_handler(serve_app) -> None:
+def test_a_client_that_leaves_cancels_the_handler(serve_handler) -> None:
     cancelled = threading.Event()
     app = App()
 
@@ -94,7 +74,7 @@ def test_a_client_that_leaves_cancels_the_handler(serve_app) -> None:
             raise
         return "unreachable"
 
-    port = serve_app(app)
+    port = serve_handler(app)
     sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     sock.sendall(b"GET /wait HTTP/1.1\r\nHost: a\r\n\r\n")
     time.sleep(0.1)
@@ -102,7 +82,7 @@ def test_a_client_that_leaves_cancels_the_handler(serve_app) -> None:
     assert cancelled.wait(TIMEOUT)
 
 
-def test_a_slow_reader_pauses_the_generator_and_leaving_closes_it(serve_app) -> None:
+def test_a_slow_reader_pauses_the_generator_and_leaving_closes_it(serve_handler) -> None:
     produced = [0]
     closed = threading.Event()
     app = App()
@@ -119,7 +99,7 @@ def test_a_slow_reader_pauses_the_generator_and_leaving_closes_it(serve_app) -> 
 
         return gen()
 
-    port = serve_app(app)
+    port = serve_handler(app)
     sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     sock.sendall(b"GET /endless HTTP/1.1\r\nHost: a\r\n\r\n")

@@ -4,26 +4,17 @@ one), CORS, templates, middleware, static files and traversal attempts."""
 from __future__ import annotations
 
 import http.client
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 import requests
 
 from examples.site import app
-from twisted_wsgi_lab import HTTPFactory
 
 
 @pytest.fixture
-def base_url(in_reactor: Any) -> Iterator[str]:
-    def listen() -> Any:
-        from twisted.internet import reactor
-
-        return reactor.listenTCP(0, HTTPFactory(app), interface="127.0.0.1")
-
-    port = in_reactor(listen)
-    yield f"http://127.0.0.1:{port.getHost().port}"
-    in_reactor(port.stopListening)
+def base_url(serve_handler: Callable[..., int]) -> str:
+    return f"http://127.0.0.1:{serve_handler(app)}"
 
 
 def test_a_session_follows_a_browser_and_a_tampered_cookie_starts_afresh(base_url: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from twisted_wsgi_lab import App, HTTPFactory
+from twisted_wsgi_lab import App
 from twisted_wsgi_lab.router import file_response
 
 TIMEOUT = 10
@@ -31,18 +31,10 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def port(in_reactor: Callable[..., Any], big_file: Path) -> Iterator[int]:
+def port(serve_handler: Callable[..., int], big_file: Path) -> int:
     app = App()
     app.static("/static", big_file.parent)
-
-    def listen() -> Any:
-        from twisted.internet import reactor
-
-        return reactor.listenTCP(0, HTTPFactory(app), interface="127.0.0.1")
-
-    listening = in_reactor(listen)
-    yield int(listening.getHost().port)
-    in_reactor(listening.stopListening)
+    return serve_handler(app)
 
 
 def get(port: int, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

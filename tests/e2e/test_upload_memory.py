@@ -18,7 +18,7 @@ import treq
 from server_process import LABWEB, ServerProcess
 from twisted.internet.defer import ensureDeferred
 
-from twisted_wsgi_lab import App, HTTPFactory, Request
+from twisted_wsgi_lab import App, Request
 from twisted_wsgi_lab.http11.limits import MIB
 
 UPLOAD_BYTES = 300 * MIB
@@ -134,27 +134,8 @@ def test_a_300_mib_upload_leaves_the_server_within_64_mib_of_idle(tmp_path: Path
 # -- a real client on a real port ---------------------------------------------------
 
 
-@pytest.fixture
-def serve_app(in_reactor: Callable[..., Any]) -> Iterator[Callable[[App], int]]:
-    ports: list[Any] = []
-
-    def start(app: App) -> int:
-        def listen() -> Any:
-            from twisted.internet import reactor
-
-            return reactor.listenTCP(0, HTTPFactory(app), interface="127.0.0.1")
-
-        port = in_reactor(listen)
-        ports.append(port)
-        return int(port.getHost().port)
-
-    yield start
-    for port in ports:
-        in_reactor(port.stopListening)
-
-
 def test_treq_posts_fields_and_files_that_the_app_reads(
-    serve_app: Callable[[App], int], in_reactor: Callable[..., Any], tmp_path: Path
+    serve_handler: Callable[..., int], in_reactor: Callable[..., Any], tmp_path: Path
 ) -> None:
     app = App()
     saved = tmp_path / "saved.txt"
@@ -169,7 +150,7 @@ def test_treq_posts_fields_and_files_that_the_app_reads(
             "photos": [[p.filename, p.content_type, p.size] for p in photos],
         }
 
-    port = serve_app(app)
+    port = serve_handler(app)
 
     async def post() -> tuple[int, Any]:
         response = await treq.post(

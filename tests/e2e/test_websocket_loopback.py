@@ -8,38 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from twisted_wsgi_lab import App, HTTPFactory, Limits, WebSocket, WebSocketDisconnect
+from twisted_wsgi_lab import App, WebSocket, WebSocketDisconnect
 
 TIMEOUT = 10
 MIB = 1024 * 1024
 
 
 @pytest.fixture
-def serve_app(in_reactor: Callable[..., Any]) -> Iterator[Callable[..., str]]:
+def serve_app(serve_handler: Callable[..., int]) -> Callable[..., str]:
     """serve_app(app, **limits) -> the ws:// URL of the App on 127.0.0.1."""
-    ports: list[Any] = []
 
     def start(app: App, **limits: Any) -> str:
-        def listen() -> Any:
-            from twisted.internet import reactor
+        return f"ws://127.0.0.1:{serve_handler(app, **limits)}"
 
-            factory = HTTPFactory(app, limits=Limits(**limits))
-            return reactor.listenTCP(0, factory, interface="127.0.0.1")
-
-        port = in_reactor(listen)
-        ports.append(port)
-        return f"ws://127.0.0.1:{port.getHost().port}"
-
-    yield start
-    for port in ports:
-        in_reactor(port.stopListening)
+    return start
 
 
 def run(coroutine: Any) -> Any:
