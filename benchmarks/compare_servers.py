@@ -156,6 +156,11 @@ def canned_command(launch: Launch) -> list[str]:
     return [sys.executable, str(BENCHMARKS_DIR / "canned_server.py"), str(launch.port)]
 
 
+def labweb_logged_command(launch: Launch) -> list[str]:
+    """``labweb`` as above with ``--access-log /dev/null``: what the log's observer costs."""
+    return [*labweb_command(launch), "--access-log", os.devnull]
+
+
 def labweb_native_command(launch: Launch) -> list[str]:
     """labweb serving the native App twin of the scenario (``native_apps.py``)."""
     name = launch.app.partition(":")[2]
@@ -166,6 +171,11 @@ def labweb_native_command(launch: Launch) -> list[str]:
 
 SERVER_SPECS: tuple[ServerSpec, ...] = (
     ServerSpec("labweb", "labweb twistd plugin, --mode reactor", labweb_command),
+    ServerSpec(
+        "labweb-logged",
+        "labweb twistd plugin, --mode reactor, with an access log (to /dev/null)",
+        labweb_logged_command,
+    ),
     ServerSpec(
         "labweb-native",
         "labweb twistd plugin, a native App (handlers in the reactor thread)",

@@ -8,7 +8,7 @@ observers. Each method gets the connection; ``connection.clock.seconds()`` times
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import IProtocol
 from twisted.internet.protocol import connectionDone
@@ -64,6 +64,18 @@ class ConnectionObserver:
         """The connection is gone."""
 
 
+_EVENTS = tuple(name for name in vars(ConnectionObserver) if not name.startswith("_"))
+
+
+def _listeners(observers: tuple[ConnectionObserver, ...], event: str) -> tuple[Any, ...]:
+    base = getattr(ConnectionObserver, event)
+    return tuple(
+        getattr(observer, event)
+        for observer in observers
+        if getattr(type(observer), event, base) is not base
+    )
+
+
 class ObservedHTTPProtocol(HTTPProtocol):
     """``HTTPProtocol`` that tells the factory's observers about each event.
 
@@ -74,51 +86,54 @@ class ObservedHTTPProtocol(HTTPProtocol):
     def __init__(self, factory: HTTPFactory) -> None:
         super().__init__(factory)
         self.observers = factory.observers
+        # Per event, the bound methods of the observers that override it: an event no
+        # observer wants costs an empty loop, not a call per observer.
+        self._listeners = {name: _listeners(self.observers, name) for name in _EVENTS}
 
     def connectionMade(self) -> None:
-        for observer in self.observers:
-            observer.connection_opened(self)
+        for listener in self._listeners["connection_opened"]:
+            listener(self)
         super().connectionMade()
 
     def dataReceived(self, data: bytes) -> None:
-        for observer in self.observers:
-            observer.bytes_received(self, data)
+        for listener in self._listeners["bytes_received"]:
+            listener(self, data)
         super().dataReceived(data)
 
     def _request_head(self, head: RequestHead) -> None:
-        for observer in self.observers:
-            observer.request_head(self, head)
+        for listener in self._listeners["request_head"]:
+            listener(self, head)
         super()._request_head(head)
 
     def _body_data(self, data: bytes) -> None:
-        for observer in self.observers:
-            observer.body_data(self, data)
+        for listener in self._listeners["body_data"]:
+            listener(self, data)
         super()._body_data(data)
 
     def _end_of_message(self, trailers: Headers) -> None:
-        for observer in self.observers:
-            observer.end_of_message(self, trailers)
+        for listener in self._listeners["end_of_message"]:
+            listener(self, trailers)
         super()._end_of_message(trailers)
 
     def _protocol_error(self, error: ProtocolError) -> None:
-        for observer in self.observers:
-            observer.protocol_error(self, error)
+        for listener in self._listeners["protocol_error"]:
+            listener(self, error)
         super()._protocol_error(error)
 
     def write(self, data: bytes) -> None:
-        for observer in self.observers:
-            observer.bytes_sent(self, data)
+        for listener in self._listeners["bytes_sent"]:
+            listener(self, data)
         super().write(data)
 
     def exchange_finished(self, exchange: Exchange) -> None:
         if exchange is self._pipeline.front:
-            for observer in self.observers:
-                observer.response_finished(self, exchange)
+            for listener in self._listeners["response_finished"]:
+                listener(self, exchange)
         super().exchange_finished(exchange)
 
     def _timed_out(self, kind: TimerKind) -> None:
-        for observer in self.observers:
-            observer.timed_out(self, kind)
+        for listener in self._listeners["timed_out"]:
+            listener(self, kind)
         super()._timed_out(kind)
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
@@ -127,14 +142,14 @@ class ObservedHTTPProtocol(HTTPProtocol):
 
         def lost(reason: Failure = connectionDone) -> None:
             forward(reason)
-            for observer in self.observers:
-                observer.connection_closed(self, reason)
+            for listener in self._listeners["connection_closed"]:
+                listener(self, reason)
 
         self.connectionLost = lost  # type: ignore[method-assign]
-        for observer in self.observers:
-            observer.protocol_switched(self, protocol)
+        for listener in self._listeners["protocol_switched"]:
+            listener(self, protocol)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         super().connectionLost(reason)
-        for observer in self.observers:
-            observer.connection_closed(self, reason)
+        for listener in self._listeners["connection_closed"]:
+            listener(self, reason)

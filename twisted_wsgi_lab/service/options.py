@@ -144,6 +144,13 @@ class LabWebOptions(usage.Options):
         ],
         ["threads", "t", None, "threads in the pool with --mode threads [default: 8]"],
         [
+            "access-log",
+            None,
+            None,
+            "one line per response to this file, or - for standard output [default: off]",
+        ],
+        ["access-log-format", None, "combined", "combined (as nginx and Apache write) or json"],
+        [
             "watchdog",
             None,
             "0.5",
@@ -175,6 +182,10 @@ class LabWebOptions(usage.Options):
             self["listen"] = ["tcp:8080"]
         self["limits"] = self._limits()
         self._check_mode()
+        if self["access-log-format"] not in ("combined", "json"):
+            raise usage.UsageError(
+                f"--access-log-format {self['access-log-format']!r}: choose combined or json"
+            )
         self["watchdog"] = _watchdog_seconds(self["watchdog"])
         self._check_endpoints()
 

@@ -16,6 +16,7 @@ from twisted.python.threadpool import ThreadPool
 from ..engine import HTTPFactory
 from ..router import App
 from ..wsgi import WSGIBridge
+from .access_log import AccessLog, open_access_log
 from .app_loader import AppLoadError, load_app
 from .default_app import default_app
 from .http_service import HTTPService
@@ -63,7 +64,7 @@ def makeService(options: LabWebOptions) -> IService:
         script_name=options["script-name"],
         threadpool=pool,
     )
-    factory = HTTPFactory(bridge, limits=limits)
+    factory = _observe(HTTPFactory(bridge, limits=limits), options)
     return HTTPService(
         factory,
         options["listen"],
@@ -72,6 +73,23 @@ def makeService(options: LabWebOptions) -> IService:
         watchdog_seconds=options["watchdog"],
         watchdog_hint=REACTOR_MODE_HINT if pool is None else "",
     )
+
+
+def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
+    """Register the observers the options ask for (none: the plain, free path)."""
+    target = options["access-log"]
+    if target:
+        try:
+            log_file = open_access_log(target, factory.clock)
+        except OSError as error:
+            raise SystemExit(
+                f"labweb: error: --access-log {target!r}: {error.strerror or error}"
+            ) from None
+        from twisted.internet import reactor
+
+        reactor.addSystemEventTrigger("after", "shutdown", log_file.flush)
+        factory.add_observer(AccessLog(log_file, log_format=options["access-log-format"]))
+    return factory
 
 
 def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService:
@@ -88,7 +106,7 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService
             " routes under a prefix with app.include(router, prefix=...)",
             app=app_name,
         )
-    factory = HTTPFactory(app, limits=options["limits"])
+    factory = _observe(HTTPFactory(app, limits=options["limits"]), options)
     return HTTPService(
         factory,
         options["listen"],
