@@ -9,12 +9,12 @@ json`` writes one JSON object per line instead.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -43,7 +43,9 @@ class AccessLog(ConnectionObserver):
             raise ValueError(f"access log format {log_format!r}: choose combined or json")
         self._write = write
         self._json = log_format == "json"
-        self._pending: WeakKeyDictionary[HTTPProtocol, _Pending] = WeakKeyDictionary()
+        # Plain dict, dropped at connection_closed: cheaper than a WeakKeyDictionary,
+        # which makes a weak reference on every lookup.
+        self._pending: dict[HTTPProtocol, _Pending] = {}
 
     def _state(self, connection: HTTPProtocol) -> _Pending:
         state = self._pending.get(connection)
@@ -100,8 +102,13 @@ def _text(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value is not None else None
 
 
+_NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
+
+
 def _quoted(text: str) -> str:
     """Escape what would break a quoted log field (quotes, backslashes, controls)."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text  # the usual case: printable ASCII, nothing to do
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return "".join(
         ch if 0x20 <= ord(ch) < 0x7F or ord(ch) > 0xA0 else f"\\x{ord(ch):02x}" for ch in escaped
@@ -111,16 +118,23 @@ def _quoted(text: str) -> str:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+_last_time: list[Any] = [-1, ""]  # (second, its text): formatted once a second
+
+
 def _clf_time(seconds: float) -> str:
     """``01/Dec/2026:15:00:00 +0000``: the Common Log Format's time, in UTC.
 
     The month is spelled here, not by ``strftime``, whose ``%b`` follows the locale.
     """
-    t = time.gmtime(seconds)
-    return (
-        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
-    )
+    whole = int(seconds)
+    if _last_time[0] != whole:
+        t = time.gmtime(whole)
+        _last_time[:] = [
+            whole,
+            f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000",
+        ]
+    return str(_last_time[1])
 
 
 # Lines are flushed at most this long after they are written: a flush per line (a
