@@ -10,11 +10,13 @@ from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
+from .health import HealthCheck
 from .stop_signals import StopSignals
 from .tls import is_tls, never_fail_alpn
 from .watchdog import Watchdog
@@ -50,8 +52,12 @@ class HTTPService(Service):
         threadpool: ThreadPool | None = None,
         watchdog_seconds: float | None = None,
         watchdog_hint: str = "",
+        health: HealthCheck | None = None,
+        drain_delay_seconds: float = 0.0,
     ) -> None:
         self.factory = factory
+        self.health = health
+        self.drain_delay_seconds = drain_delay_seconds
         self.endpoints = endpoints
         self.app_name = app_name
         self.threadpool = threadpool
@@ -116,8 +122,24 @@ class HTTPService(Service):
             self.watchdog.start()
 
     def stopService(self) -> Deferred[Any] | None:
-        """Stop accepting, close idle connections, give in-flight requests time to end."""
+        """Stop accepting, close idle connections, give in-flight requests time to end.
+
+        With ``--health-path``, the readiness answer turns to 503 first; with
+        ``--drain-delay`` the server then goes on serving that long, so a balancer's
+        next checks take it out of rotation before it stops accepting.
+        """
+        if self.health is not None:
+            self.health.ready = False
         super().stopService()
+        if self.drain_delay_seconds:
+            log.info(
+                "graceful stop: serving {seconds} s more while balancers see 503",
+                seconds=self.drain_delay_seconds,
+            )
+            return deferLater(self.factory.clock, self.drain_delay_seconds, self._stop)
+        return self._stop()
+
+    def _stop(self) -> Deferred[Any]:
         stopping = self._stop_ports()
         stopping.addCallback(lambda _: self._drain())
         stopping.addCallback(lambda _: self._stop_threadpool())

@@ -151,6 +151,18 @@ class LabWebOptions(usage.Options):
         ],
         ["access-log-format", None, "combined", "combined (as nginx and Apache write) or json"],
         [
+            "health-path",
+            None,
+            None,
+            "answer GET on this path (e.g. /healthz) with 200, or 503 once stopping [default: off]",
+        ],
+        [
+            "drain-delay",
+            None,
+            "0",
+            "seconds to go on serving after SIGTERM while --health-path says 503 [default: 0]",
+        ],
+        [
             "watchdog",
             None,
             "0.5",
@@ -182,6 +194,15 @@ class LabWebOptions(usage.Options):
             self["listen"] = ["tcp:8080"]
         self["limits"] = self._limits()
         self._check_mode()
+        try:
+            self["drain-delay"] = parse_seconds(str(self["drain-delay"]))
+        except ValueError as error:
+            raise usage.UsageError(f"--drain-delay {self['drain-delay']!r}: {error}") from None
+        if self["drain-delay"] < 0 or (self["drain-delay"] and not self["health-path"]):
+            raise usage.UsageError("--drain-delay: a number of seconds, with --health-path")
+        path = self["health-path"]
+        if path is not None and (not path.startswith("/") or not path.isascii() or " " in path):
+            raise usage.UsageError(f"--health-path {path!r}: give a path such as /healthz")
         if self["access-log-format"] not in ("combined", "json"):
             raise usage.UsageError(
                 f"--access-log-format {self['access-log-format']!r}: choose combined or json"

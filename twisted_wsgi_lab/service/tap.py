@@ -13,12 +13,13 @@ from twisted.application.service import IService
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
-from ..engine import HTTPFactory
+from ..engine import HTTPFactory, IRequestHandler
 from ..router import App
 from ..wsgi import WSGIBridge
 from .access_log import AccessLog, open_access_log
 from .app_loader import AppLoadError, load_app
 from .default_app import default_app
+from .health import HealthCheck
 from .http_service import HTTPService
 from .options import LabWebOptions
 
@@ -64,7 +65,8 @@ def makeService(options: LabWebOptions) -> IService:
         script_name=options["script-name"],
         threadpool=pool,
     )
-    factory = _observe(HTTPFactory(bridge, limits=limits), options)
+    handler, health = _with_health(bridge, options)
+    factory = _observe(HTTPFactory(handler, limits=limits), options)
     return HTTPService(
         factory,
         options["listen"],
@@ -72,7 +74,19 @@ def makeService(options: LabWebOptions) -> IService:
         threadpool=pool,
         watchdog_seconds=options["watchdog"],
         watchdog_hint=REACTOR_MODE_HINT if pool is None else "",
+        health=health,
+        drain_delay_seconds=options["drain-delay"],
     )
+
+
+def _with_health(
+    handler: IRequestHandler, options: LabWebOptions
+) -> tuple[IRequestHandler, HealthCheck | None]:
+    """Put the readiness answer of ``--health-path`` in front of ``handler``."""
+    if not options["health-path"]:
+        return handler, None
+    health = HealthCheck(handler, options["health-path"])
+    return health, health
 
 
 def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
@@ -106,13 +120,16 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService
             " routes under a prefix with app.include(router, prefix=...)",
             app=app_name,
         )
-    factory = _observe(HTTPFactory(app, limits=options["limits"]), options)
+    handler, health = _with_health(app, options)
+    factory = _observe(HTTPFactory(handler, limits=options["limits"]), options)
     return HTTPService(
         factory,
         options["listen"],
         app_name=f"{app_name} (native App)",
         watchdog_seconds=options["watchdog"],
         watchdog_hint=NATIVE_APP_HINT,
+        health=health,
+        drain_delay_seconds=options["drain-delay"],
     )
 
 
