@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,16 @@ def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
 """
+
+
+def fill(template: Path, **values: object) -> str:
+    """The file with each ``@NAME@`` replaced by ``values["name"]``."""
+    lines = [line for line in template.read_text().splitlines() if not line.startswith("#")]
+    text = "\n".join(lines) + "\n"
+    for name, value in values.items():
+        text = text.replace(f"@{name.upper()}@", str(value))
+    assert re.search(r"@[A-Z_]+@", text) is None, f"unfilled placeholder in {template.name}"
+    return text
 
 
 def free_port() -> int:
@@ -94,7 +105,7 @@ def start_haproxy(tmp_path: Path) -> Iterator[object]:
 
     def start(template: str, **values: object) -> int:
         frontend = free_port()
-        text = (ROOT / "deploy" / template).read_text().format(frontend_port=frontend, **values)
+        text = fill(ROOT / "deploy" / template, frontend_port=frontend, **values)
         config = tmp_path / f"haproxy-{frontend}.cfg"
         config.write_text(text)
         process = subprocess.Popen(
