@@ -110,3 +110,13 @@ def test_the_readme_app_snippet_answers() -> None:
     exec(compile(textwrap.dedent(snippet), "README.md", "exec"), namespace)
     app = namespace["app"]
     assert app.test_client().get("/hello/ada").json() == {"hello": "ada"}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["labweb.socket", "labweb.service", "nginx.conf", "haproxy.cfg", "haproxy-proxy-protocol.cfg"],
+)
+def test_the_deployment_guide_shows_each_tested_configuration_exactly(name: str) -> None:
+    """docs/deploy.md and the files the e2e tests run must not drift apart."""
+    text = (ROOT / "deploy" / name).read_text()
+    assert text in (ROOT / "docs" / "deploy.md").read_text()
