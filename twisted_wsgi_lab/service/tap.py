@@ -13,7 +13,7 @@ from twisted.application.service import IService
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
-from ..engine import HTTPFactory
+from ..engine import HTTPFactory, IRequestHandler
 from ..router import App
 from ..wsgi import WSGIBridge
 from .access_log import AccessLog, open_access_log
@@ -21,6 +21,7 @@ from .app_loader import AppLoadError, load_app
 from .default_app import default_app
 from .http_service import HTTPService
 from .options import LabWebOptions
+from .proxy_headers import ProxyHeadersHandler
 
 Options = LabWebOptions
 
@@ -64,7 +65,7 @@ def makeService(options: LabWebOptions) -> IService:
         script_name=options["script-name"],
         threadpool=pool,
     )
-    factory = _observe(HTTPFactory(bridge, limits=limits), options)
+    factory = _observe(HTTPFactory(_behind_proxies(bridge, options), limits=limits), options)
     return HTTPService(
         factory,
         options["listen"],
@@ -92,6 +93,18 @@ def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
     return factory
 
 
+def _behind_proxies(handler: IRequestHandler, options: LabWebOptions) -> IRequestHandler:
+    """With ``--proxy-headers``, the handler behind a ``ProxyHeadersHandler``."""
+    if not options["proxy-headers"]:
+        return handler
+    networks = options["trusted-networks"]
+    log.info(
+        "--proxy-headers: believing forwarding fields from {networks}",
+        networks=", ".join(str(network) for network in networks),
+    )
+    return ProxyHeadersHandler(handler, networks, kind=options["proxy-header-kind"])
+
+
 def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService:
     """A native App is the engine's handler itself: it runs in the reactor thread."""
     if options["serving-options-given"]:
@@ -106,7 +119,8 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService
             " routes under a prefix with app.include(router, prefix=...)",
             app=app_name,
         )
-    factory = _observe(HTTPFactory(app, limits=options["limits"]), options)
+    handler = _behind_proxies(app, options)
+    factory = _observe(HTTPFactory(handler, limits=options["limits"]), options)
     return HTTPService(
         factory,
         options["listen"],
