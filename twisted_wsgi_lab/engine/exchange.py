@@ -33,6 +33,17 @@ _IDLE, _HEAD_SENT, _BODY, _DONE, _ABORTED = (
 )
 
 
+class _Origin:
+    """What a trusted proxy reported about the request; None fields were not reported."""
+
+    __slots__ = ("authority", "client", "scheme")
+
+    def __init__(self, client: IAddress | None, scheme: str | None, authority: bytes | None):
+        self.client = client
+        self.scheme = scheme
+        self.authority = authority
+
+
 class Exchange:
     """The request ``head``, its body as a pausable stream, and the response writer."""
 
@@ -50,6 +61,7 @@ class Exchange:
         self._disconnect_callbacks: list[Callable[[], None]] = []
         self._finish_callbacks: list[Callable[[], None]] = []
         self.continue_sent = False
+        self._origin: _Origin | None = None  # what a trusted proxy reported, if anything
 
     # -- about the connection -------------------------------------------------------
 
@@ -63,8 +75,58 @@ class Exchange:
 
     @property
     def client_address(self) -> IAddress:
-        """The peer's address (``IPv4Address``, ``IPv6Address``, ``UNIXAddress``...)."""
+        """The client's address (``IPv4Address``, ``IPv6Address``, ``UNIXAddress``...).
+
+        The peer of the connection, unless a trusted proxy reported the client it
+        forwarded the request for (``set_origin``).
+        """
+        origin = self._origin
+        if origin is None or origin.client is None:
+            return self.connection.peer
+        return origin.client
+
+    @property
+    def peer_address(self) -> IAddress:
+        """The peer of the connection itself, whatever a proxy reported."""
         return self.connection.peer
+
+    def set_origin(
+        self,
+        *,
+        client: IAddress | None = None,
+        scheme: str | None = None,
+        authority: bytes | None = None,
+    ) -> None:
+        """Override what the client asked for with what a trusted proxy reported.
+
+        Each argument left None keeps the connection's own value: ``client`` replaces
+        ``client_address``, ``scheme`` (``"http"`` or ``"https"``) decides ``scheme``
+        and ``is_secure``, ``authority`` (the Host the client asked the proxy for)
+        replaces ``authority``. Only code that checked the proxy is trusted calls this;
+        the request head itself is never changed.
+
+        Raises:
+            ValueError: ``scheme`` is neither ``"http"`` nor ``"https"``.
+        """
+        if scheme is not None and scheme not in ("http", "https"):
+            raise ValueError(f"scheme {scheme!r}: expected 'http' or 'https'")
+        if client is None and scheme is None and authority is None:
+            self._origin = None
+        else:
+            self._origin = _Origin(client, scheme, authority)
+
+    @property
+    def scheme(self) -> str:
+        """``"https"`` for a request that reached us (or the trusted proxy) over TLS."""
+        return "https" if self.is_secure else "http"
+
+    @property
+    def authority(self) -> bytes:
+        """The Host the client asked for: the request's, or what a trusted proxy reported."""
+        origin = self._origin
+        if origin is None or origin.authority is None:
+            return self.head.authority
+        return origin.authority
 
     @property
     def server_address(self) -> IAddress:
@@ -83,8 +145,11 @@ class Exchange:
 
     @property
     def is_secure(self) -> bool:
-        """True on a TLS connection."""
-        return self.connection.secure
+        """True on a TLS connection, or when a trusted proxy reported ``https``."""
+        origin = self._origin
+        if origin is None or origin.scheme is None:
+            return self.connection.secure
+        return origin.scheme == "https"
 
     @property
     def finished(self) -> bool:

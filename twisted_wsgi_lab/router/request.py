@@ -101,13 +101,14 @@ class Request:
 
     @property
     def scheme(self) -> str:
-        """``https`` on TLS, else ``http``."""
-        return "https" if self.exchange.is_secure else "http"
+        """``https`` on TLS (or as a trusted proxy reported), else ``http``."""
+        return self.exchange.scheme
 
     @property
     def host(self) -> str:
-        """The authority the client asked for (the Host field), as text."""
-        return self.exchange.head.authority.decode("latin-1")
+        """The authority the client asked for (the Host field, or a trusted proxy's
+        report of it), as text."""
+        return self.exchange.authority.decode("latin-1")
 
     @property
     def url(self) -> str:
@@ -122,7 +123,11 @@ class Request:
 
     @property
     def client(self) -> tuple[str, int] | None:
-        """The peer's (address, port); None on a UNIX socket."""
+        """The client's (address, port); None on a UNIX socket.
+
+        The peer's, unless a trusted proxy reported the client (port 0 when the proxy
+        did not say which).
+        """
         peer = self.exchange.client_address
         if isinstance(peer, IPv4Address | IPv6Address):
             return peer.host, peer.port

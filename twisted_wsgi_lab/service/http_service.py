@@ -8,7 +8,6 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import Deferred, DeferredList
-from twisted.internet.endpoints import serverFromString
 from twisted.internet.interfaces import IListeningPort
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
@@ -17,6 +16,7 @@ from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
 from .health import HealthCheck
+from .proxy_protocol import inner_endpoint, server_endpoint
 from .stop_signals import StopSignals
 from .tls import is_tls, never_fail_alpn
 from .watchdog import Watchdog
@@ -83,8 +83,8 @@ class HTTPService(Service):
 
         for description in self.endpoints:
             results: list[Any] = []
-            endpoint = serverFromString(reactor, description)
-            never_fail_alpn(endpoint, self.factory.acceptableProtocols())
+            endpoint = server_endpoint(reactor, description)
+            never_fail_alpn(inner_endpoint(endpoint), self.factory.acceptableProtocols())
             listening = endpoint.listen(self.factory)
             listening.addBoth(results.append)
             if not results:  # only TCP/UNIX/SSL are supported, and those bind at once
@@ -98,7 +98,9 @@ class HTTPService(Service):
             log.info(
                 "labweb serving {app} on {where}",
                 app=self.app_name,
-                where=describe_address(port.getHost(), description, tls=is_tls(endpoint)),
+                where=describe_address(
+                    port.getHost(), description, tls=is_tls(inner_endpoint(endpoint))
+                ),
             )
         super().privilegedStartService()
 

@@ -169,7 +169,30 @@ class LabWebOptions(usage.Options):
             "warn when the reactor thread is blocked this many seconds; 0 or off disables",
         ],
         ["script-name", None, "", "URL prefix the app is mounted under (SCRIPT_NAME)"],
+        [
+            "trusted-proxies",
+            None,
+            None,
+            "with --proxy-headers: addresses or CIDR networks of the proxies whose"
+            " forwarding fields are believed, comma-separated [default: 127.0.0.0/8,::1]",
+        ],
+        [
+            "proxy-header-kind",
+            None,
+            "auto",
+            "with --proxy-headers: x-forwarded, forwarded (RFC 7239), or auto"
+            " (X-Forwarded-* when present, else Forwarded)",
+        ],
         *_limit_parameters(),
+    ]
+
+    optFlags = [  # noqa: RUF012 (usage.Options reads this class attribute)
+        [
+            "proxy-headers",
+            None,
+            "believe X-Forwarded-* and Forwarded from --trusted-proxies: client"
+            " address, scheme and Host (see docs/proxies.md)",
+        ],
     ]
 
     def __init__(self) -> None:
@@ -208,6 +231,7 @@ class LabWebOptions(usage.Options):
                 f"--access-log-format {self['access-log-format']!r}: choose combined or json"
             )
         self["watchdog"] = _watchdog_seconds(self["watchdog"])
+        self._check_proxy_options()
         self._check_endpoints()
 
     def _check_mode(self) -> None:
@@ -228,6 +252,21 @@ class LabWebOptions(usage.Options):
             raise usage.UsageError(
                 f"--script-name {prefix!r}: start with '/' and do not end with one, e.g. /app"
             )
+
+    def _check_proxy_options(self) -> None:
+        """``--trusted-proxies`` becomes ``trusted-networks``; a bad entry is named."""
+        from .proxy_headers import DEFAULT_TRUSTED, HEADER_KINDS, parse_networks
+
+        kind = self["proxy-header-kind"]
+        if kind not in HEADER_KINDS:
+            raise usage.UsageError(
+                f"--proxy-header-kind {kind!r}: choose {', '.join(HEADER_KINDS)}"
+            )
+        text = self["trusted-proxies"]
+        try:
+            self["trusted-networks"] = parse_networks(text or DEFAULT_TRUSTED)
+        except ValueError as error:
+            raise usage.UsageError(f"--trusted-proxies {text!r}: {error}") from None
 
     def _limits(self) -> Limits:
         changes: dict[str, Any] = {}

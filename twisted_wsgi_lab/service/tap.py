@@ -22,6 +22,7 @@ from .default_app import default_app
 from .health import HealthCheck
 from .http_service import HTTPService
 from .options import LabWebOptions
+from .proxy_headers import ProxyHeadersHandler
 
 Options = LabWebOptions
 
@@ -65,7 +66,7 @@ def makeService(options: LabWebOptions) -> IService:
         script_name=options["script-name"],
         threadpool=pool,
     )
-    handler, health = _with_health(bridge, options)
+    handler, health = _with_health(_behind_proxies(bridge, options), options)
     factory = _observe(HTTPFactory(handler, limits=limits), options)
     return HTTPService(
         factory,
@@ -106,6 +107,18 @@ def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
     return factory
 
 
+def _behind_proxies(handler: IRequestHandler, options: LabWebOptions) -> IRequestHandler:
+    """With ``--proxy-headers``, the handler behind a ``ProxyHeadersHandler``."""
+    if not options["proxy-headers"]:
+        return handler
+    networks = options["trusted-networks"]
+    log.info(
+        "--proxy-headers: believing forwarding fields from {networks}",
+        networks=", ".join(str(network) for network in networks),
+    )
+    return ProxyHeadersHandler(handler, networks, kind=options["proxy-header-kind"])
+
+
 def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService:
     """A native App is the engine's handler itself: it runs in the reactor thread."""
     if options["serving-options-given"]:
@@ -120,7 +133,7 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService
             " routes under a prefix with app.include(router, prefix=...)",
             app=app_name,
         )
-    handler, health = _with_health(app, options)
+    handler, health = _with_health(_behind_proxies(app, options), options)
     factory = _observe(HTTPFactory(handler, limits=options["limits"]), options)
     return HTTPService(
         factory,

@@ -51,8 +51,9 @@ def build_environ(
     path_info = decoded_path(head.path)
     if script_name:
         path_info = path_info[len(script_name) :]  # the bridge checked the prefix
-    scheme = "https" if exchange.is_secure else "http"
-    server_name, server_port = _server_name_port(exchange, scheme)
+    scheme = exchange.scheme
+    authority = exchange.authority
+    server_name, server_port = _server_name_port(exchange, authority, scheme)
     client = exchange.client_address
     environ: dict[str, Any] = {
         "REQUEST_METHOD": head.method.decode("latin-1"),
@@ -76,7 +77,7 @@ def build_environ(
     }
     if body_length is not None:
         environ["CONTENT_LENGTH"] = str(body_length)
-    _add_headers(environ, head.headers, head.authority)
+    _add_headers(environ, head.headers, authority)
     return environ
 
 
@@ -108,12 +109,13 @@ def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> Non
         else:
             environ[key] = text
     if authority:
-        environ["HTTP_HOST"] = authority.decode("latin-1")  # absolute-form wins over Host
+        # absolute-form wins over Host, and a trusted proxy's report over both
+        environ["HTTP_HOST"] = authority.decode("latin-1")
 
 
-def _server_name_port(exchange: Exchange, scheme: str) -> tuple[str, str]:
+def _server_name_port(exchange: Exchange, raw_authority: bytes, scheme: str) -> tuple[str, str]:
     """Name and port from the request's authority, else the listening socket."""
-    authority = exchange.head.authority.decode("latin-1")
+    authority = raw_authority.decode("latin-1")
     if authority:
         host, colon, port = authority.rpartition(":")
         if colon and "]" not in port:
