@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
+from .listen import bind_problem
 from .stop_signals import StopSignals
 from .tls import is_tls, never_fail_alpn
 from .watchdog import Watchdog
@@ -85,8 +86,9 @@ class HTTPService(Service):
                 raise SystemExit(f"labweb: --listen {description!r} did not bind at once")
             if isinstance(results[0], Failure):
                 self._stop_ports()
-                reason = results[0].getErrorMessage()
-                raise SystemExit(f"labweb: cannot listen on {description!r}: {reason}")
+                error = results[0].value
+                reason = results[0].getErrorMessage() if error is None else bind_problem(error)
+                raise SystemExit(f"labweb: cannot listen on {description!r} (--listen): {reason}")
             port: IListeningPort = results[0]
             self.ports.append(port)
             log.info(
