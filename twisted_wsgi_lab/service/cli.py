@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from twisted.logger import globalLogBeginner, textFileLogObserver
+from twisted.logger import globalLogBeginner
 from twisted.python import usage
 
+from .logging_setup import observer_for
 from .options import LabWebOptions
 from .tap import makeService
 
@@ -14,13 +15,16 @@ from .tap import makeService
 def main(argv: list[str] | None = None) -> int:
     """Parse options, serve until SIGTERM or Ctrl-C, and return the exit status."""
     options = LabWebOptions()
-    options.synopsis = "Usage: labweb [options]"  # type: ignore[attr-defined]  # twistd has its own
+    options.synopsis = "Usage: labweb [options] [module:app]"  # type: ignore[attr-defined]  # twistd has its own
     try:
         options.parseOptions(sys.argv[1:] if argv is None else argv)
     except usage.UsageError as error:
         print(f"labweb: error: {error}\nTry 'labweb --help'.", file=sys.stderr)
         return 2
-    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stderr)], redirectStandardIO=False)
+    observer = observer_for(
+        sys.stderr, log_format=options["log-format"], level=options["log-level"]
+    )
+    globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
     service = makeService(options)
     from twisted.internet import reactor
 

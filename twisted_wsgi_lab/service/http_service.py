@@ -16,6 +16,7 @@ from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
 from .health import HealthCheck
+from .listen import bind_problem
 from .proxy_protocol import inner_endpoint, server_endpoint
 from .stop_signals import StopSignals
 from .tls import is_tls, never_fail_alpn
@@ -91,8 +92,9 @@ class HTTPService(Service):
                 raise SystemExit(f"labweb: --listen {description!r} did not bind at once")
             if isinstance(results[0], Failure):
                 self._stop_ports()
-                reason = results[0].getErrorMessage()
-                raise SystemExit(f"labweb: cannot listen on {description!r}: {reason}")
+                error = results[0].value
+                reason = results[0].getErrorMessage() if error is None else bind_problem(error)
+                raise SystemExit(f"labweb: cannot listen on {description!r} (--listen): {reason}")
             port: IListeningPort = results[0]
             self.ports.append(port)
             log.info(

@@ -3,60 +3,43 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
+import getopt
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from twisted.python import usage
 
 from ..http11.limits import Limits
+from .units import OFF, format_value, parse_count, parse_seconds, parse_size
 
-_SIZE = re.compile(r"([0-9]+)\s*(?:([KMG])i?)?B?", re.IGNORECASE)
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-# What Twisted's endpoint parsers raise for a description they cannot use.
-_BAD_ENDPOINT = (ValueError, TypeError, KeyError, OSError)
-
-
-def parse_size(text: str) -> int:
-    """Bytes from ``"65536"``, ``"64K"``, ``"1M"``, ``"1GiB"``."""
-    match = _SIZE.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"{text!r} is not a size such as 65536, 64K, 16M or 1G")
-    return int(match.group(1)) * _UNITS[(match.group(2) or "").upper()]
-
-
-def parse_seconds(text: str) -> float:
-    """Seconds from ``"10"`` or ``"2.5"``; NaN and infinity are refused."""
-    seconds = float(text)
-    if not math.isfinite(seconds):
-        raise ValueError(f"{text!r} is not a finite number of seconds")
-    return seconds
+LOG_LEVELS = ("debug", "info", "warn", "error")
+LOG_FORMATS = ("text", "json")
 
 
 # option name, Limits field, parser: every limit the engine enforces can be set here.
 LIMIT_OPTIONS: list[tuple[str, str, Callable[[str], float]]] = [
     ("max-request-line", "max_request_line_bytes", parse_size),
     ("max-head", "max_head_bytes", parse_size),
-    ("max-headers", "max_header_count", int),
+    ("max-headers", "max_header_count", parse_count),
     ("max-body", "max_body_bytes", parse_size),
     ("max-chunk-line", "max_chunk_line_bytes", parse_size),
     ("max-trailer", "max_trailer_bytes", parse_size),
-    ("max-pipelined", "max_pipelined_requests", int),
+    ("max-pipelined", "max_pipelined_requests", parse_count),
     ("header-timeout", "header_timeout_seconds", parse_seconds),
     ("body-timeout", "body_timeout_seconds", parse_seconds),
     ("keepalive-timeout", "keepalive_timeout_seconds", parse_seconds),
     ("request-timeout", "request_timeout_seconds", parse_seconds),
     ("send-timeout", "send_timeout_seconds", parse_seconds),
     ("response-timeout", "response_timeout_seconds", parse_seconds),
-    ("max-connections", "max_connections", int),
+    ("max-connections", "max_connections", parse_count),
     ("shutdown-timeout", "shutdown_timeout_seconds", parse_seconds),
     ("body-spool", "body_spool_bytes", parse_size),
     ("max-websocket-message", "max_websocket_message_bytes", parse_size),
     ("websocket-ping-interval", "websocket_ping_interval_seconds", parse_seconds),
     ("websocket-ping-timeout", "websocket_ping_timeout_seconds", parse_seconds),
     ("websocket-close-timeout", "websocket_close_timeout_seconds", parse_seconds),
-    ("max-form-parts", "max_form_parts", int),
+    ("max-form-parts", "max_form_parts", parse_count),
     ("max-part-head", "max_part_head_bytes", parse_size),
     ("max-form-field", "max_form_field_bytes", parse_size),
     ("max-upload", "max_upload_bytes", parse_size),
@@ -94,15 +77,22 @@ _HELP = {
 }
 
 
-def _shown(default: object) -> str:
-    return "off" if default is None else str(default)
+# Limits whose field may be None: "off" turns them off, and is their shown default.
+OPTIONAL_LIMITS = frozenset(
+    field.name for field in dataclasses.fields(Limits) if str(field.type).endswith("None")
+)
 
 
 def _limit_parameters() -> list[list[object]]:
     defaults = Limits()
     return [
-        [option, None, None, f"{_HELP[field]} [default: {_shown(getattr(defaults, field))}]"]
-        for option, field, _ in LIMIT_OPTIONS
+        [
+            option,
+            None,
+            None,
+            f"{_HELP[field]} [default: {format_value(getattr(defaults, field), parse)}]",
+        ]
+        for option, field, parse in LIMIT_OPTIONS
     ]
 
 
@@ -113,10 +103,26 @@ def _watchdog_seconds(text: str) -> float | None:
     try:
         seconds = parse_seconds(text)
     except ValueError:
-        seconds = -1.0
-    if seconds < 0:
-        raise usage.UsageError(f"--watchdog {text!r}: give seconds, or 0 or off to disable")
+        raise usage.UsageError(
+            f"--watchdog {text!r}: give seconds (0.5, 2s, 500ms), or 0 or off to disable"
+        ) from None
     return seconds or None
+
+
+def _options_first(arguments: list[str], short: str, long: list[str]) -> list[str]:
+    """``arguments`` with every option before the first positional one.
+
+    Left as they are when getopt refuses them: ``usage.Options`` then reports the error.
+    """
+    try:
+        found, rest = getopt.gnu_getopt(arguments, short, long)
+    except getopt.GetoptError:
+        return arguments
+    ordered: list[str] = []
+    for option, value in found:
+        takes_value = f"{option[2:]}=" in long or f"{option[1:]}:" in short
+        ordered += [option, value] if takes_value else [option]
+    return [*ordered, "--", *rest] if rest else ordered
 
 
 class LabWebOptions(usage.Options):
@@ -131,7 +137,8 @@ class LabWebOptions(usage.Options):
             "app",
             "a",
             None,
-            "WSGI app as module:attribute or module:factory() [default: built-in page]",
+            "WSGI app as module:attribute or module:factory(), also given without --app "
+            "[default: built-in page]",
         ],
         ["app-dir", None, ".", "directory put first on sys.path before importing --app"],
         [
@@ -165,7 +172,7 @@ class LabWebOptions(usage.Options):
         [
             "watchdog",
             None,
-            "0.5",
+            "0.5s",
             "warn when the reactor thread is blocked this many seconds; 0 or off disables",
         ],
         ["script-name", None, "", "URL prefix the app is mounted under (SCRIPT_NAME)"],
@@ -183,6 +190,14 @@ class LabWebOptions(usage.Options):
             "with --proxy-headers: x-forwarded, forwarded (RFC 7239), or auto"
             " (X-Forwarded-* when present, else Forwarded)",
         ],
+        ["log-format", None, "text", "text (one line per event) or json (one object per line)"],
+        [
+            "log-level",
+            None,
+            None,
+            "least important events logged: debug, info, warn or error "
+            "[default: info, or debug with --debug]",
+        ],
         *_limit_parameters(),
     ]
 
@@ -193,11 +208,39 @@ class LabWebOptions(usage.Options):
             "believe X-Forwarded-* and Forwarded from --trusted-proxies: client"
             " address, scheme and Host (see docs/proxies.md)",
         ],
+        [
+            "debug",
+            None,
+            "tracebacks in 500 pages and for an app that fails to import, and debug "
+            "logging; never in production",
+        ],
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self["listen"] = []
+        self["listen-as-given"] = []
+
+    def parseOptions(self, options: list[str] | None = None) -> None:
+        """Parse as usual, but let options follow the app: ``labweb app:app -l 8000``.
+
+        ``usage.Options`` stops at the first argument that is not an option (getopt);
+        the arguments are put in GNU order first (options, then ``--``, then the rest).
+        """
+        arguments = sys.argv[1:] if options is None else options
+        super().parseOptions(_options_first(arguments, self.shortOpt, self.longOpt))
+
+    def parseArgs(self, *apps: str) -> None:
+        """``labweb module:app``: the app may be given without ``--app``, as to gunicorn."""
+        if len(apps) > 1:
+            raise usage.UsageError(
+                f"one app at most, got {len(apps)}: {' '.join(apps)} "
+                "(options go before or after it, e.g. labweb myapp:app --listen 8000)"
+            )
+        if apps and self["app"] is not None and self["app"] != apps[0]:
+            raise usage.UsageError(f"two apps: --app {self['app']} and {apps[0]}; give one of them")
+        if apps:
+            self["app"] = apps[0]
 
     def opt_version(self) -> None:
         """Print labweb's version and exit."""
@@ -207,14 +250,16 @@ class LabWebOptions(usage.Options):
         raise SystemExit(0)
 
     def opt_listen(self, description: str) -> None:
-        """Twisted endpoint to listen on, repeatable [default: tcp:8080]."""
-        self["listen"].append(description)
+        """where to listen, repeatable: 8000, 127.0.0.1:8000, [::1]:8000, unix:/path, or a
+        Twisted endpoint such as ssl:8443 or systemd:domain=INET:index=0 [default:
+        tcp:8080]."""
+        self["listen-as-given"].append(description)
 
     opt_l = opt_listen
 
     def postOptions(self) -> None:
-        if not self["listen"]:
-            self["listen"] = ["tcp:8080"]
+        if not self["listen-as-given"]:
+            self["listen-as-given"] = ["tcp:8080"]
         self["limits"] = self._limits()
         self._check_mode()
         try:
@@ -232,6 +277,7 @@ class LabWebOptions(usage.Options):
             )
         self["watchdog"] = _watchdog_seconds(self["watchdog"])
         self._check_proxy_options()
+        self._check_logging()
         self._check_endpoints()
 
     def _check_mode(self) -> None:
@@ -269,33 +315,52 @@ class LabWebOptions(usage.Options):
             raise usage.UsageError(f"--trusted-proxies {text!r}: {error}") from None
 
     def _limits(self) -> Limits:
+        """The ``Limits`` the options ask for; an error names the option, not the field."""
         changes: dict[str, Any] = {}
         for option, field, parse in LIMIT_OPTIONS:
-            if self[option] is None:
+            text = self[option]
+            if text is None:
+                continue
+            if text.strip().lower() == OFF and field in OPTIONAL_LIMITS:
+                changes[field] = None
                 continue
             try:
-                changes[field] = parse(self[option])
-                dataclasses.replace(Limits(), **{field: changes[field]})
+                value = parse(text)
             except ValueError as error:
-                raise usage.UsageError(f"--{option} {self[option]!r}: {error}") from None
+                raise usage.UsageError(f"--{option} {text!r}: {error}") from None
+            if not value > 0:
+                off = ", or off" if field in OPTIONAL_LIMITS else ""
+                raise usage.UsageError(f"--{option} {text!r}: must be more than 0{off}")
+            changes[field] = value
         return dataclasses.replace(Limits(), **changes)
 
+    def _check_logging(self) -> None:
+        if self["log-format"] not in LOG_FORMATS:
+            raise usage.UsageError(f"--log-format {self['log-format']!r}: choose text or json")
+        level = self["log-level"]
+        if level is None:
+            level = "debug" if self["debug"] else "info"
+        level = {"warning": "warn", "critical": "error"}.get(level.lower(), level.lower())
+        if level not in LOG_LEVELS:
+            raise usage.UsageError(
+                f"--log-level {self['log-level']!r}: choose debug, info, warn or error"
+            )
+        self["log-level"] = level
+
     def _check_endpoints(self) -> None:
-        """Build every endpoint once, so a bad one is a usage error, not a traceback.
+        """Translate and build every endpoint once, so a bad one is a usage error.
 
         Building an ``ssl:`` endpoint reads its certificate and key, so a missing file,
         a wrong key or a missing pyOpenSSL is found here, before anything starts.
         """
         from twisted.internet import reactor
-        from twisted.internet.endpoints import serverFromString
 
-        from .tls import endpoint_problem
+        from .listen import ListenError, build_endpoint, endpoint_for
 
-        for description in self["listen"]:
+        self["listen"] = []
+        for text in self["listen-as-given"]:
             try:
-                serverFromString(reactor, description)
-            except Exception as error:
-                problem = endpoint_problem(error)
-                if problem is None and not isinstance(error, _BAD_ENDPOINT):
-                    raise
-                raise usage.UsageError(f"--listen {description!r}: {problem or error}") from None
+                build_endpoint(reactor, text)
+            except ListenError as error:
+                raise usage.UsageError(f"--listen {text!r}: {error}") from None
+            self["listen"].append(endpoint_for(text))

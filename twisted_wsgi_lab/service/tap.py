@@ -6,7 +6,9 @@ labweb plugin is chosen.
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from typing import Any
 
 from twisted.application.service import IService
@@ -44,14 +46,32 @@ def makeService(options: LabWebOptions) -> IService:
     Raises:
         SystemExit: ``--app`` names nothing usable; the one-line message says why.
     """
-    if options["app"]:
-        try:
-            app = load_app(options["app"], options["app-dir"])
-        except AppLoadError as error:
-            raise SystemExit(f"labweb: error: {error}") from None
-        app_name = options["app"]
-    else:
-        app, app_name = default_app, "the built-in page"
+    service = _http_service(options)
+    twistd_config = getattr(options, "parent", None)  # twistd's own options, under twistd
+    if twistd_config is None:
+        return service
+    from .under_twistd import TwistdService
+
+    return TwistdService(
+        service, twistd_config, log_format=options["log-format"], level=options["log-level"]
+    )
+
+
+def _load(options: LabWebOptions) -> tuple[Any, str]:
+    """The app and its name; with ``--debug``, the traceback of a failed import too."""
+    if not options["app"]:
+        return default_app, "the built-in page"
+    try:
+        return load_app(options["app"], options["app-dir"]), options["app"]
+    except AppLoadError as error:
+        cause = error.__cause__ or error.__context__  # what the app itself raised
+        if options["debug"] and cause is not None:
+            traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)
+        raise SystemExit(f"labweb: error: {error}") from None
+
+
+def _http_service(options: LabWebOptions) -> HTTPService:
+    app, app_name = _load(options)
     limits = options["limits"]
     if isinstance(app, App):
         return _native_service(app, app_name, options)
@@ -65,6 +85,7 @@ def makeService(options: LabWebOptions) -> IService:
         app,
         script_name=options["script-name"],
         threadpool=pool,
+        debug=options["debug"],
     )
     handler, health = _with_health(_behind_proxies(bridge, options), options)
     factory = _observe(HTTPFactory(handler, limits=limits), options)
@@ -119,8 +140,10 @@ def _behind_proxies(handler: IRequestHandler, options: LabWebOptions) -> IReques
     return ProxyHeadersHandler(handler, networks, kind=options["proxy-header-kind"])
 
 
-def _native_service(app: App, app_name: str, options: LabWebOptions) -> IService:
+def _native_service(app: App, app_name: str, options: LabWebOptions) -> HTTPService:
     """A native App is the engine's handler itself: it runs in the reactor thread."""
+    if options["debug"]:
+        app.debug = True  # tracebacks in its 500 pages
     if options["serving-options-given"]:
         log.warn(
             "--mode and --threads apply to WSGI apps only: {app} is a native App, whose"

@@ -19,6 +19,7 @@ from zope.interface import implementer
 from ..engine import Exchange, IRequestHandler
 from .environ import build_environ, under_prefix
 from .failure_response import answer_not_found, answer_server_options
+from .pool_wait import PoolWaitWatch
 from .reactor_mode import ReactorCall, WSGIApp
 from .request_body import SpooledBody
 from .streaming_input import StreamingInput
@@ -38,6 +39,7 @@ class WSGIBridge:
         script_name: str = "",
         threadpool: Any = None,
         reactor: Any = None,
+        debug: bool = False,
     ) -> None:
         if threadpool is not None and reactor is None:
             from twisted.internet import reactor as default_reactor
@@ -47,6 +49,9 @@ class WSGIBridge:
         self.script_name = script_name.rstrip("/")
         self.threadpool = threadpool
         self.reactor = reactor
+        self.debug = debug  # tracebacks in 500 pages: never in production
+        # Says when requests wait for a free thread; None in reactor mode.
+        self.wait_watch = None if threadpool is None else PoolWaitWatch(threadpool, reactor)
 
     @property
     def mode(self) -> str:
@@ -92,6 +97,14 @@ class WSGIBridge:
             exchange, body, body_length=length, script_name=self.script_name, multithread=threaded
         )
         if threaded:
-            ThreadCall(exchange, environ, self.app, self.reactor).run(self.threadpool)
+            call = ThreadCall(
+                exchange,
+                environ,
+                self.app,
+                self.reactor,
+                debug=self.debug,
+                wait_watch=self.wait_watch,
+            )
+            call.run(self.threadpool)
         else:
-            ReactorCall(exchange, environ, self.app).run()
+            ReactorCall(exchange, environ, self.app, debug=self.debug).run()

@@ -13,10 +13,11 @@ from typing import IO, Any
 
 from twisted.internet.interfaces import IDelayedCall, IPushProducer
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ..engine import Exchange
-from .failure_response import answer_failure
+from .failure_response import answer_app_failure
 from .response_body import WRITE_SLICE_BYTES, known_length, slices
 from .start_response import StartResponse, check_body_bytes
 
@@ -33,8 +34,11 @@ _END = object()
 class ReactorCall:
     """One call of a WSGI application, in the reactor thread."""
 
-    def __init__(self, exchange: Exchange, environ: dict[str, Any], app: WSGIApp) -> None:
+    def __init__(
+        self, exchange: Exchange, environ: dict[str, Any], app: WSGIApp, *, debug: bool = False
+    ) -> None:
         self._exchange = exchange
+        self._debug = debug  # tracebacks in 500 pages
         self._environ = environ
         self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
@@ -120,10 +124,15 @@ class ReactorCall:
     def _fail(self) -> None:
         """Log the application's exception once; answer 500 if nothing was sent yet."""
         self._done = True
-        log.failure("WSGI application failed on {request}", request=self._exchange.request_line)
+        failure = Failure()
+        log.failure(
+            "WSGI application failed on {request}",
+            failure=failure,
+            request=self._exchange.request_line,
+        )
         self._exchange.unregisterProducer()
         self._close_result()
-        answer_failure(self._exchange)
+        answer_app_failure(self._exchange, failure, debug=self._debug)
 
     def _close_result(self) -> None:
         """Call the iterable's close() exactly once, whatever happened before.

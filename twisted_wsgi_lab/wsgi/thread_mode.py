@@ -20,7 +20,8 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from ..engine import Exchange
-from .failure_response import answer_failure
+from .failure_response import answer_app_failure
+from .pool_wait import PoolWaitWatch
 from .reactor_mode import WSGIApp
 from .response_body import WRITE_SLICE_BYTES, known_length, slices
 from .start_response import StartResponse, check_body_bytes
@@ -41,9 +42,18 @@ class ThreadCall:
     """One call of a WSGI application in a pool thread."""
 
     def __init__(
-        self, exchange: Exchange, environ: dict[str, Any], app: WSGIApp, reactor: Any
+        self,
+        exchange: Exchange,
+        environ: dict[str, Any],
+        app: WSGIApp,
+        reactor: Any,
+        *,
+        debug: bool = False,
+        wait_watch: PoolWaitWatch | None = None,
     ) -> None:
         self._exchange = exchange
+        self._debug = debug  # tracebacks in 500 pages
+        self._wait_watch = wait_watch
         self._environ = environ
         self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
@@ -61,7 +71,10 @@ class ThreadCall:
         """Register for backpressure and start the application in ``pool``."""
         self._exchange.registerProducer(self, True)
         self._exchange.on_disconnect(self._client_gone)
-        pool.callInThread(self._call_app)
+        if self._wait_watch is not None:
+            self._wait_watch.submit(self._call_app)
+        else:
+            pool.callInThread(self._call_app)
 
     def pauseProducing(self) -> None:
         with self._writable:
@@ -107,7 +120,7 @@ class ThreadCall:
         except Exception:
             log.failure("WSGI response refused on {request}", request=exchange.request_line)
             self._client_gone()  # stop the app thread; it must not send more
-            answer_failure(exchange)
+            answer_app_failure(exchange, Failure(), debug=self._debug)
         finally:
             with self._writable:
                 self._in_flight -= len(data)
@@ -120,7 +133,7 @@ class ThreadCall:
             request=self._exchange.request_line,
         )
         self._exchange.unregisterProducer()
-        answer_failure(self._exchange)
+        answer_app_failure(self._exchange, failure, debug=self._debug)
 
     # -- the pool thread ----------------------------------------------------------------
 
