@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from twisted.python import usage
 
 from ..http11.limits import Limits
+from .workers_options import check_worker_options
 
 _SIZE = re.compile(r"([0-9]+)\s*(?:([KMG])i?)?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
@@ -157,12 +159,31 @@ class LabWebOptions(usage.Options):
             "warn when the reactor thread is blocked this many seconds; 0 or off disables",
         ],
         ["script-name", None, "", "URL prefix the app is mounted under (SCRIPT_NAME)"],
+        [
+            "workers",
+            "w",
+            "1",
+            "processes serving the app, or auto for one per CPU; above 1, a supervisor "
+            "binds the --listen sockets once and runs the workers",
+        ],
         *_limit_parameters(),
+    ]
+    optFlags = [  # noqa: RUF012 (usage.Options reads this class attribute)
+        [
+            "reload",
+            None,
+            "development: restart the workers when a .py file under --app-dir changes",
+        ],
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self["listen"] = []
+
+    def parseOptions(self, options: list[str] | None = None) -> None:
+        # Kept as given: a supervisor starts its workers with the same arguments.
+        self["argv"] = list(sys.argv[1:] if options is None else options)
+        super().parseOptions(options)
 
     def opt_version(self) -> None:
         """Print labweb's version and exit."""
@@ -188,6 +209,7 @@ class LabWebOptions(usage.Options):
             )
         self["watchdog"] = _watchdog_seconds(self["watchdog"])
         self._check_endpoints()
+        check_worker_options(self)
 
     def _check_mode(self) -> None:
         # Whether the user chose: a native App ignores both, and says so only then.

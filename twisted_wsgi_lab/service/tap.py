@@ -21,6 +21,7 @@ from .app_loader import AppLoadError, load_app
 from .default_app import default_app
 from .http_service import HTTPService
 from .options import LabWebOptions
+from .workers_options import supervises
 
 Options = LabWebOptions
 
@@ -42,6 +43,10 @@ def makeService(options: LabWebOptions) -> IService:
     Raises:
         SystemExit: ``--app`` names nothing usable; the one-line message says why.
     """
+    if supervises(options):  # --workers above 1, or --reload: this process supervises
+        from .supervisor_service import supervisor_service
+
+        return supervisor_service(options)
     if options["app"]:
         try:
             app = load_app(options["app"], options["app-dir"])
@@ -63,6 +68,7 @@ def makeService(options: LabWebOptions) -> IService:
         app,
         script_name=options["script-name"],
         threadpool=pool,
+        multiprocess=bool(options.get("multiprocess")),
     )
     factory = _observe(HTTPFactory(bridge, limits=limits), options)
     return HTTPService(

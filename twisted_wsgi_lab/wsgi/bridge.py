@@ -38,6 +38,7 @@ class WSGIBridge:
         script_name: str = "",
         threadpool: Any = None,
         reactor: Any = None,
+        multiprocess: bool = False,
     ) -> None:
         if threadpool is not None and reactor is None:
             from twisted.internet import reactor as default_reactor
@@ -47,6 +48,8 @@ class WSGIBridge:
         self.script_name = script_name.rstrip("/")
         self.threadpool = threadpool
         self.reactor = reactor
+        # True when other processes serve the same app at once (labweb --workers).
+        self.multiprocess = multiprocess
 
     @property
     def mode(self) -> str:
@@ -89,7 +92,12 @@ class WSGIBridge:
     def _call(self, exchange: Exchange, body: Any, length: int | None) -> None:
         threaded = self.threadpool is not None
         environ = build_environ(
-            exchange, body, body_length=length, script_name=self.script_name, multithread=threaded
+            exchange,
+            body,
+            body_length=length,
+            script_name=self.script_name,
+            multithread=threaded,
+            multiprocess=self.multiprocess,
         )
         if threaded:
             ThreadCall(exchange, environ, self.app, self.reactor).run(self.threadpool)
