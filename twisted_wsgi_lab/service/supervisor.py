@@ -143,6 +143,7 @@ class Supervisor:
         self._not_before = 0.0
         self._retry: IDelayedCall | None = None
         self.stopping = False
+        self._given_up = False
         self._stop_waiters: list[Deferred[None]] = []
 
     def pids(self) -> list[int]:
@@ -226,12 +227,13 @@ class Supervisor:
                 waiter.callback(None)
 
     def _boot_failed(self, worker: Worker, how: str) -> None:
-        if self.stopping:
+        if self.stopping or self._given_up:
             return
         delay = self._backoff.failed()
         self._not_before = self._clock.seconds() + delay
         failures = self._backoff.failures
         if not self._ever_ready and failures >= self._max_boot_failures:
+            self._given_up = True
             self._give_up(f"no worker could start ({failures} failed in a row, the last: {how})")
             return
         log.error(
@@ -242,7 +244,7 @@ class Supervisor:
         )
 
     def _reconcile(self) -> None:
-        if self.stopping:
+        if self.stopping or self._given_up:
             return
         ready = [w for w in self.workers.values() if w.state is WorkerState.READY]
         surplus = len(ready) - self.target

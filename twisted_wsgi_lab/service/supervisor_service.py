@@ -298,20 +298,28 @@ class SupervisorService(Service):
             self.reactor.callFromThread(self.reactor.stop)
 
     def _force(self, signum: int) -> NoReturn:
-        """Second signal: pass it on (each worker then stops at once), then exit."""
+        """Second signal: pass it on (each worker then stops at once), then exit.
+
+        It is passed on again every half second: a worker that got the supervisor's
+        first SIGTERM an instant before may not have run its handler yet, and the
+        kernel merges two pending signals of one kind into one. A worker still there
+        after a few seconds is killed, and every worker is reaped before the exit.
+        """
         name = signal.Signals(signum).name
         pids = self.supervisor.pids()
-        log.warn(
-            "second {name}: stopping {workers} now", name=name, workers=plural(len(pids), "worker")
-        )
-        self.supervisor.signal_all(signum)
+        workers = plural(len(pids), "worker")
+        log.warn("second {name}: stopping {workers} now", name=name, workers=workers)
         deadline = time.monotonic() + FORCED_WAIT_SECONDS
         while pids and time.monotonic() < deadline:
-            pids = [pid for pid in pids if not _reaped(pid)]
+            _send(pids, signum)
+            pause = time.monotonic() + 0.5
+            while pids and time.monotonic() < pause:
+                time.sleep(0.02)
+                pids = [pid for pid in pids if not _reaped(pid)]
+        _send(pids, signal.SIGKILL)
+        while pids and time.monotonic() < deadline + 1:
             time.sleep(0.02)
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            pids = [pid for pid in pids if not _reaped(pid)]
         _flush_and_exit(128 + signum)
 
     # ------------------------------------------------------------ reload
@@ -372,6 +380,12 @@ class SupervisorService(Service):
         again, self._check_again = self._check_again, None
         if again is not None:
             self.reload(again)
+
+
+def _send(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
 
 
 def _reaped(pid: int) -> bool:
