@@ -31,6 +31,8 @@ import sys
 import threading
 from typing import Any
 
+from twisted.internet import tcp
+
 READY_FD = 3
 SUPERVISOR_FD = 4
 FIRST_LISTEN_FD = 5
@@ -143,9 +145,27 @@ def adopt(reactor: Any, fd: int, description: str, factory: Any) -> Any:
 
         never_fail_alpn(endpoint, factory.acceptableProtocols())
         factory = TLSMemoryBIOFactory(endpoint._sslContextFactory, False, factory)
-    port = reactor.adoptStreamPort(fd, family, factory)
+    # What reactor.adoptStreamPort does for TCP, with the subclass.
+    port = SharedPort._fromListeningDescriptor(reactor, fd, family, factory)
+    port.startListening()
     os.close(fd)
     return port
+
+
+class SharedPort(tcp.Port):
+    """A TCP port that accepts one connection per wake-up, so workers share them out.
+
+    Every worker waiting on a shared socket is woken for a new connection. Twisted's
+    port accepts up to a hundred in a loop when it wakes, so the first worker awake
+    takes a whole burst: of the sixteen keep-alive connections wrk opens, the other
+    worker got none (measured), and two workers served as fast as one. Taking one and
+    going back to the reactor lets the others take theirs, and a busy worker, not back
+    in its reactor yet, leaves new connections to the idle ones.
+    """
+
+    def doRead(self) -> None:
+        self.numberAccepts = 1
+        super().doRead()
 
 
 def _watch_supervisor(reactor: Any) -> None:
