@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import time
 
+import pytest
 from twisted.internet.task import Clock
 
-from twisted_wsgi_lab.service.reloader import PollingWatcher, changes, python_files
+from twisted_wsgi_lab.service.reloader import (
+    PollingWatcher,
+    WatchfilesWatcher,
+    changes,
+    python_files,
+)
 
 
 def test_only_python_files_outside_hidden_cache_and_virtualenv_directories_are_watched(tmp_path):
@@ -42,3 +49,32 @@ def test_the_polling_watcher_reports_a_change_at_the_next_poll(tmp_path):
     clock.advance(0.5)
     assert len(seen) == 1
     watcher.stop()
+
+
+class ThreadReactor:
+    """Just enough reactor for the watchfiles watcher: calls from its thread, recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def callFromThread(self, function, paths):
+        self.calls.append(paths)
+
+
+def test_the_watchfiles_watcher_reports_python_files_outside_hidden_directories(tmp_path):
+    watchfiles = pytest.importorskip("watchfiles")
+    (tmp_path / ".hidden").mkdir()
+    reactor = ThreadReactor()
+    watcher = WatchfilesWatcher(str(tmp_path), print, watchfiles, reactor)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not reactor.calls and time.monotonic() < deadline:
+            (tmp_path / ".hidden" / "x.py").write_text(str(time.monotonic()))
+            (tmp_path / "notes.txt").write_text(str(time.monotonic()))
+            (tmp_path / "mod.py").write_text(str(time.monotonic()))
+            time.sleep(0.2)
+    finally:
+        watcher.stop()
+    assert reactor.calls
+    assert {path for paths in reactor.calls for path in paths} == {str(tmp_path / "mod.py")}
