@@ -11,6 +11,8 @@ import contextlib
 import os
 import re
 import signal
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -216,3 +218,50 @@ def _run_labweb(tmp_path: Path, *arguments: str):
         text=True,
         timeout=20,
     )
+
+
+@pytest.mark.filterwarnings("ignore:Passing pyOpenSSL:DeprecationWarning")
+def test_workers_serve_https_on_a_shared_ssl_endpoint(start, tmp_path):
+    from test_tls import self_signed
+
+    cert, key = self_signed(tmp_path)
+    tls = f"ssl:0:interface=127.0.0.1:certKey={cert}:privateKey={key}"
+    server = start("--app", "pid_app:app", "--workers", "2", "--listen", tls)
+    pids = ready_workers(server, 2)
+    port = int(re.search(r"on https://127\.0\.0\.1:(\d+)/", server.text()).group(1))
+    context = ssl.create_default_context(cafile=str(cert))
+    bodies = []
+    for _ in range(10):
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as sock,
+        ):
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert data.startswith(b"HTTP/1.1 200 ")
+        bodies.append(data.partition(b"\r\n\r\n")[2])
+    assert {int(body.split()[0]) for body in bodies} <= set(pids)
+
+
+FAILING_WORKER_APP = """
+import sys
+
+if "--number" in sys.argv:  # imports in the supervisor's check, fails in every worker
+    raise RuntimeError("no database here")
+
+def app(environ, start_response):
+    start_response("200 OK", [])
+    return [b""]
+"""
+
+
+def test_workers_that_never_start_make_the_supervisor_give_up_with_status_3(start, tmp_path):
+    (tmp_path / "failing_app.py").write_text(FAILING_WORKER_APP)
+    server = start("--app", "failing_app:app", "--workers", "2")
+    assert server.wait(20) == 3
+    text = server.text()
+    assert "failed at start-up (status 1); next start in 0.5s" in text
+    assert "no worker could start (5 failed in a row, the last: status 1); giving up" in text
+    assert "RuntimeError: no database here" in text
