@@ -126,6 +126,11 @@ def labweb_command(launch: Launch) -> list[str]:
     )
 
 
+def labweb_workers_command(launch: Launch) -> list[str]:
+    """The ``labweb`` row with ``--workers 2``: twistd supervises two worker processes."""
+    return [*labweb_command(launch), "--workers", "2"]
+
+
 def labweb_threads_command(launch: Launch) -> list[str]:
     """labweb through its twistd plugin, the app in a pool of ``launch.threads`` threads."""
     return twistd_command(
@@ -181,6 +186,11 @@ SERVER_SPECS: tuple[ServerSpec, ...] = (
         "labweb twistd plugin, a native App (handlers in the reactor thread)",
         labweb_native_command,
         scenarios=frozenset({"hello"}),
+    ),
+    ServerSpec(
+        "labweb-2-workers",
+        "labweb twistd plugin, --mode reactor --workers 2 (two processes, one socket)",
+        labweb_workers_command,
     ),
     ServerSpec(
         "labweb-threads",
@@ -450,7 +460,7 @@ def run_rounds(
     results = [ServerResults(server.spec) for server in servers]
     if options.warmup_seconds > 0:
         for server in servers:
-            progress(f"warm-up  {server.spec.name:<14} {options.warmup_seconds}s")
+            progress(f"warm-up  {server.spec.name:<18} {options.warmup_seconds}s")
             run_wrk(wrk, server.port, options.warmup_seconds, options.connections)
     for round_number in range(1, options.rounds + 1):
         for server, server_results in zip(servers, results, strict=True):
@@ -459,7 +469,7 @@ def run_rounds(
             ensure_running(server)
             server_results.rounds.append(result)
             progress(
-                f"round {round_number}  {server.spec.name:<14} "
+                f"round {round_number}  {server.spec.name:<18} "
                 f"{result.requests_per_second:>10.1f} req/s  p99 {result.p99_ms:.2f} ms"
             )
     return results
@@ -490,13 +500,13 @@ def format_table(results: Sequence[ServerResults]) -> str:
     """Render medians, spread, errors and ratio-to-baseline columns as plain text."""
     table_ratios = ratios(results)
     baselines = [item.spec.name for item in results if item.spec.baseline]
-    header = f"{'server':<14}{'req/s':>11}{'spread':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    header = f"{'server':<18}{'req/s':>11}{'spread':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
     header += "".join(f"{'/ ' + name:>15}" for name in baselines)
     lines = [header, "-" * len(header)]
     for item in results:
         errors = sum(r.socket_errors + r.non_2xx_3xx for r in item.rounds)
         row = (
-            f"{item.spec.name:<14}{item.median('requests_per_second'):>11.1f}"
+            f"{item.spec.name:<18}{item.median('requests_per_second'):>11.1f}"
             f"{item.spread_percent():>7.1f}%{item.median('p50_ms'):>9.2f}"
             f"{item.median('p99_ms'):>9.2f}{errors:>8}"
         )

@@ -12,6 +12,7 @@ from twisted.python import usage
 
 from ..http11.limits import Limits
 from .units import OFF, format_value, parse_count, parse_seconds, parse_size
+from .workers_options import check_worker_options
 
 LOG_LEVELS = ("debug", "info", "warn", "error")
 LOG_FORMATS = ("text", "json")
@@ -198,10 +199,21 @@ class LabWebOptions(usage.Options):
             "least important events logged: debug, info, warn or error "
             "[default: info, or debug with --debug]",
         ],
+        [
+            "workers",
+            "w",
+            "1",
+            "processes serving the app, or auto for one per CPU; above 1, a supervisor "
+            "binds the --listen sockets once and runs the workers",
+        ],
         *_limit_parameters(),
     ]
-
     optFlags = [  # noqa: RUF012 (usage.Options reads this class attribute)
+        [
+            "reload",
+            None,
+            "development: restart the workers when a .py file under --app-dir changes",
+        ],
         [
             "proxy-headers",
             None,
@@ -228,6 +240,8 @@ class LabWebOptions(usage.Options):
         the arguments are put in GNU order first (options, then ``--``, then the rest).
         """
         arguments = sys.argv[1:] if options is None else options
+        # Kept as given: a supervisor starts its workers with the same arguments.
+        self["argv"] = list(arguments)
         super().parseOptions(_options_first(arguments, self.shortOpt, self.longOpt))
 
     def parseArgs(self, *apps: str) -> None:
@@ -279,6 +293,7 @@ class LabWebOptions(usage.Options):
         self._check_proxy_options()
         self._check_logging()
         self._check_endpoints()
+        check_worker_options(self)
 
     def _check_mode(self) -> None:
         # Whether the user chose: a native App ignores both, and says so only then.

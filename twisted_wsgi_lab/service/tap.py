@@ -25,6 +25,7 @@ from .health import HealthCheck
 from .http_service import HTTPService
 from .options import LabWebOptions
 from .proxy_headers import ProxyHeadersHandler
+from .workers_options import supervises
 
 Options = LabWebOptions
 
@@ -46,7 +47,12 @@ def makeService(options: LabWebOptions) -> IService:
     Raises:
         SystemExit: ``--app`` names nothing usable; the one-line message says why.
     """
-    service = _http_service(options)
+    if supervises(options):  # --workers above 1, or --reload: this process supervises
+        from .supervisor_service import supervisor_service
+
+        service: IService = supervisor_service(options)
+    else:
+        service = _http_service(options)
     twistd_config = getattr(options, "parent", None)  # twistd's own options, under twistd
     if twistd_config is None:
         return service
@@ -86,6 +92,7 @@ def _http_service(options: LabWebOptions) -> HTTPService:
         script_name=options["script-name"],
         threadpool=pool,
         debug=options["debug"],
+        multiprocess=bool(options.get("multiprocess")),
     )
     handler, health = _with_health(_behind_proxies(bridge, options), options)
     factory = _observe(HTTPFactory(handler, limits=limits), options)

@@ -40,6 +40,7 @@ class WSGIBridge:
         threadpool: Any = None,
         reactor: Any = None,
         debug: bool = False,
+        multiprocess: bool = False,
     ) -> None:
         if threadpool is not None and reactor is None:
             from twisted.internet import reactor as default_reactor
@@ -52,6 +53,8 @@ class WSGIBridge:
         self.debug = debug  # tracebacks in 500 pages: never in production
         # Says when requests wait for a free thread; None in reactor mode.
         self.wait_watch = None if threadpool is None else PoolWaitWatch(threadpool, reactor)
+        # True when other processes serve the same app at once (labweb --workers).
+        self.multiprocess = multiprocess
 
     @property
     def mode(self) -> str:
@@ -94,7 +97,12 @@ class WSGIBridge:
     def _call(self, exchange: Exchange, body: Any, length: int | None) -> None:
         threaded = self.threadpool is not None
         environ = build_environ(
-            exchange, body, body_length=length, script_name=self.script_name, multithread=threaded
+            exchange,
+            body,
+            body_length=length,
+            script_name=self.script_name,
+            multithread=threaded,
+            multiprocess=self.multiprocess,
         )
         if threaded:
             call = ThreadCall(

@@ -40,6 +40,7 @@ def build_environ(
     body_length: int | None,
     script_name: str = "",
     multithread: bool = False,
+    multiprocess: bool = False,
 ) -> dict[str, Any]:
     """Return the environ for ``exchange``, whose body can be read from ``body``.
 
@@ -71,7 +72,7 @@ def build_environ(
         "wsgi.input_terminated": True,
         "wsgi.errors": ERRORS,
         "wsgi.multithread": multithread,
-        "wsgi.multiprocess": False,
+        "wsgi.multiprocess": multiprocess,
         "wsgi.run_once": False,
         "wsgi.file_wrapper": FileWrapper,
     }
