@@ -51,8 +51,9 @@ class WSGIBridge:
         self.threadpool = threadpool
         self.reactor = reactor
         self.debug = debug  # tracebacks in 500 pages: never in production
-        # Says when requests wait for a free thread; None in reactor mode.
-        self.wait_watch = None if threadpool is None else PoolWaitWatch(threadpool, reactor)
+        # Says when requests wait for a free thread; made with the first threaded call,
+        # timed by the connection's clock (the reactor, or a test's Clock).
+        self.wait_watch: PoolWaitWatch | None = None
         # True when other processes serve the same app at once (labweb --workers).
         self.multiprocess = multiprocess
 
@@ -94,6 +95,11 @@ class WSGIBridge:
         exchange.on_disconnect(receiver.discard)
         exchange.receive_body(receiver)
 
+    def _wait_watch(self, exchange: Exchange) -> PoolWaitWatch:
+        if self.wait_watch is None:
+            self.wait_watch = PoolWaitWatch(self.threadpool, exchange.clock)
+        return self.wait_watch
+
     def _call(self, exchange: Exchange, body: Any, length: int | None) -> None:
         threaded = self.threadpool is not None
         environ = build_environ(
@@ -111,7 +117,7 @@ class WSGIBridge:
                 self.app,
                 self.reactor,
                 debug=self.debug,
-                wait_watch=self.wait_watch,
+                wait_watch=self._wait_watch(exchange),
             )
             call.run(self.threadpool)
         else:
