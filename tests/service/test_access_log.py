@@ -93,3 +93,17 @@ def test_lines_are_flushed_within_a_second_not_one_write_per_line() -> None:
     log_file("last\n")
     log_file.flush()  # what the server does when it stops
     assert stream.flushes == 2 and clock.getDelayedCalls() == []
+
+
+def test_requests_the_engine_refuses_are_logged_too() -> None:
+    """Found by review: a 400 or 414 written by the engine itself had no log line."""
+    for request, status in (
+        (b"GET /hello HTTP/1.1\r\n\r\n", 400),  # no Host
+        (b"GET /hello HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n", 400),
+        (b"GET /" + b"x" * 20000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+    ):
+        protocol, transport, lines, _ = logged_connection()
+        protocol.dataReceived(request)
+        assert transport.value().startswith(b"HTTP/1.1 4")
+        [line] = lines
+        assert f'"-" {status} {len(transport.value())} "-" "-"' in line

@@ -88,7 +88,7 @@ def test_a_short_form_that_cannot_work_says_why_with_a_working_example(given, co
         pytest.param("tcp6:70000", "not a port", "tcp6:8000", id="tcp6-port-big"),
         pytest.param("tcp:80:backlog=many", "'many' is not a number", "tcp:8000", id="backlog"),
         pytest.param("tcp:80:colour=red", "no parameter 'colour'", "tcp:8000", id="parameter"),
-        pytest.param("haproxy:bogus:1", "unknown endpoint type 'bogus'", "8000", id="haproxy"),
+        pytest.param("haproxy:bogus:1", "wraps another endpoint", "haproxy:tcp:8000", id="haproxy"),
         pytest.param(
             "systemd:domain=INET:index=0", "systemd passed no such socket", "index=0", id="sd"
         ),

@@ -48,6 +48,9 @@ class ConnectionObserver:
     def protocol_error(self, connection: HTTPProtocol, error: ProtocolError) -> None:
         """The client broke HTTP/1.1; ``error.status`` is the answer."""
 
+    def error_sent(self, connection: HTTPProtocol, error: ProtocolError) -> None:
+        """The engine answered ``error.status`` itself (a framing error, a timeout, 503)."""
+
     def bytes_sent(self, connection: HTTPProtocol, data: bytes) -> None:
         """Bytes went to the transport (heads, bodies, 100 Continue, error answers)."""
 
@@ -119,6 +122,11 @@ class ObservedHTTPProtocol(HTTPProtocol):
         for listener in self._listeners["protocol_error"]:
             listener(self, error)
         super()._protocol_error(error)
+
+    def _send_error(self, error: ProtocolError) -> None:
+        super()._send_error(error)
+        for listener in self._listeners["error_sent"]:
+            listener(self, error)
 
     def write(self, data: bytes) -> None:
         for listener in self._listeners["bytes_sent"]:

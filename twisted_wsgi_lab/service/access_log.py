@@ -20,7 +20,7 @@ from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from ..engine import ConnectionObserver, Exchange, HTTPProtocol
-from ..http11 import RequestHead
+from ..http11 import ProtocolError, RequestHead
 
 FORMATS = ("combined", "json")
 
@@ -65,6 +65,25 @@ class AccessLog(ConnectionObserver):
         started = state.started.popleft() if state.started else now
         sent, state.sent = state.sent, 0
         self._write(self.line(exchange, started=started, now=now, sent=sent) + "\n")
+
+    def error_sent(self, connection: HTTPProtocol, error: ProtocolError) -> None:
+        """A request the engine refused (400, 408, 413, 414, 431, 503...): logged too."""
+        state = self._state(connection)
+        now = connection.clock.seconds()
+        started = state.started.popleft() if state.started else now
+        sent, state.sent = state.sent, 0
+        peer = connection.peer
+        remote = peer.host if isinstance(peer, IPv4Address | IPv6Address) else "-"
+        when, duration_ms = _clf_time(now), round((now - started) * 1000, 3)
+        if self._json:
+            fields = {"remote": remote, "time": when, "request": None, "status": error.status,
+                      "bytes": sent, "referer": None, "user_agent": None,
+                      "duration_ms": duration_ms}  # fmt: skip
+            self._write(json.dumps(fields) + "\n")
+        else:
+            self._write(
+                f'{remote} - - [{when}] "-" {error.status} {sent} "-" "-" {duration_ms:.3f}ms\n'
+            )
 
     def connection_closed(self, connection: HTTPProtocol, reason: Any) -> None:
         self._pending.pop(connection, None)
@@ -170,5 +189,16 @@ def open_access_log(target: str, clock: IReactorTime) -> LogFile:
         OSError: the file cannot be opened (the caller names the option).
     """
     if target == "-":
-        return LogFile(sys.stdout, clock)
+        return LogFile(_CurrentStdout(), clock)
     return LogFile(open(target, "a", encoding="utf-8"), clock)
+
+
+class _CurrentStdout:
+    """``sys.stdout`` as it is at each write: twistd replaces it when it daemonizes
+    (and sends it to its log), after the log was opened."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()

@@ -158,7 +158,17 @@ def _parse_problem(description: str, error: Exception) -> str | None:
     kind = description.split(":", 1)[0]
     message = str(error)
     if (match := _UNKNOWN_TYPE.search(message)) is not None:
-        return f"unknown endpoint type {match.group(1)!r}; {FORMS}"
+        if kind == "haproxy":
+            return "haproxy: wraps another endpoint, e.g. haproxy:tcp:8000:interface=127.0.0.1"
+        return (
+            f"unknown endpoint type {match.group(1)!r} (hosts are IP addresses, such as"
+            f" 127.0.0.1:8000; names are not looked up); {FORMS}"
+        )
+    if kind == "tcp6" and "multiple values" in message:
+        return (
+            "an IPv6 interface needs its colons escaped in an endpoint string"
+            r" (tcp6:8000:interface=\:\:1), or write [::1]:8000"
+        )
     if kind == "systemd" and isinstance(error, IndexError | KeyError):
         return (
             "systemd passed no such socket (LISTEN_FDS and LISTEN_FDNAMES say which); "

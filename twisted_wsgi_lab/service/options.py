@@ -168,7 +168,7 @@ class LabWebOptions(usage.Options):
             "drain-delay",
             None,
             "0",
-            "seconds to go on serving after SIGTERM while --health-path says 503 [default: 0]",
+            "seconds to go on serving after SIGTERM while --health-path says 503",
         ],
         [
             "watchdog",

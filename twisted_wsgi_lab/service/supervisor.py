@@ -42,6 +42,9 @@ MAX_BACKOFF_SECONDS = 30.0
 MAX_BOOT_FAILURES = 5
 
 
+RETIRE_SIGNAL = signal.SIGUSR2  # one worker goes; the instance stays
+
+
 class WorkerState(enum.Enum):
     STARTING = enum.auto()  # spawned; its readiness message has not come yet
     READY = enum.auto()  # accepting on the shared sockets
@@ -273,5 +276,12 @@ class Supervisor:
             self.workers[self._numbers] = Worker(self._numbers, self.generation, handle)
 
     def _retire(self, worker: Worker) -> None:
+        """Ask ``worker`` to finish its requests and exit.
+
+        SIGTERM when the whole instance stops; SIGUSR2 when only this worker goes (a
+        HUP, a TTOU, a reload): the instance stays up, so the worker must not answer
+        the health check with 503 nor serve out a drain delay, as a stopping instance
+        does.
+        """
         worker.state = next_state(worker.state, "retire")
-        worker.handle.signal(signal.SIGTERM)
+        worker.handle.signal(signal.SIGTERM if self.stopping else RETIRE_SIGNAL)

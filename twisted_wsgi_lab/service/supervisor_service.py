@@ -64,13 +64,19 @@ def supervisor_service(options: Any) -> SupervisorService:
         SystemExit: the app cannot be imported; the message is the worker's own.
     """
     if options["app"]:
-        result = subprocess.run(
-            worker_command(options["argv"], check=True),
-            env=child_environment(options),
-            capture_output=True,
-            text=True,
-            timeout=CHECK_TIMEOUT_SECONDS,
-        )
+        try:
+            result = subprocess.run(
+                worker_command(options["argv"], check=True),
+                env=child_environment(options),
+                capture_output=True,
+                text=True,
+                timeout=CHECK_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired:
+            raise SystemExit(
+                f"labweb: error: --app {options['app']!r} did not finish importing within"
+                f" {CHECK_TIMEOUT_SECONDS:.0f} s"
+            ) from None
         if result.returncode != 0:
             message = result.stderr.strip() or f"--app {options['app']!r} cannot be loaded"
             raise SystemExit(message)
@@ -224,7 +230,8 @@ class SupervisorService(Service):
         if self._watcher is not None:
             self._watcher.stop()
         self._close_sockets()
-        timeout = self.options["limits"].shutdown_timeout_seconds
+        # Workers first serve out --drain-delay, then get --shutdown-timeout to finish.
+        timeout = self.options["limits"].shutdown_timeout_seconds + self.options["drain-delay"]
         count = len(self.supervisor.workers)
         if count:
             log.info(
@@ -341,6 +348,8 @@ class SupervisorService(Service):
         checked: Deferred[tuple[bytes, bytes, int]] = getProcessOutputAndValue(
             command[0], command[1:], env=child_environment(self.options), reactor=self.reactor
         )
+        # A new version that hangs while importing must not block every later reload.
+        checked.addTimeout(CHECK_TIMEOUT_SECONDS, self.reactor)
         checked.addCallbacks(
             lambda result: self._checked(result, why),
             lambda failure: self._check_killed(failure, why),

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import socket
 import sys
 import threading
@@ -97,18 +98,22 @@ def serve(options: Any, number: int, fds: list[int]) -> int:
     from twisted.logger import FileLogObserver, formatEventAsClassicLogText, globalLogBeginner
 
     from .http_service import HTTPService
+    from .logging_setup import filtered, json_line
+    from .supervisor import RETIRE_SIGNAL
     from .tap import makeService
 
     os.setpgid(0, 0)
     prefix = f"[worker {number}] "
 
     def formatted(event: Any) -> str | None:
+        if options["log-format"] == "json":
+            return json_line({**event, "worker": number})
         text = formatEventAsClassicLogText(event)
         return None if text is None else prefix + text
 
-    globalLogBeginner.beginLoggingTo(
-        [FileLogObserver(sys.stderr, formatted)], redirectStandardIO=False
-    )
+    # The same format and level as the supervisor's own log (--log-format, --log-level).
+    observer = filtered(FileLogObserver(sys.stderr, formatted), options["log-level"])
+    globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
     options["workers"], options["reload"], options["multiprocess"] = 1, False, True
     service = makeService(options)
     if not isinstance(service, HTTPService):
@@ -119,6 +124,14 @@ def serve(options: Any, number: int, fds: list[int]) -> int:
     ]
     service.startService()
     reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+
+    def retire(signum: int, frame: Any) -> None:
+        """Only this worker goes (the supervisor's RETIRE_SIGNAL): no 503, no drain."""
+        service.health = None
+        service.drain_delay_seconds = 0.0
+        reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+
+    signal.signal(RETIRE_SIGNAL, retire)
     _watch_supervisor(reactor)
     reactor.callWhenRunning(os.write, READY_FD, READY_MESSAGE)
     reactor.run()
