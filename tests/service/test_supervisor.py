@@ -11,6 +11,7 @@ from twisted.python import usage
 
 from twisted_wsgi_lab.service.options import LabWebOptions
 from twisted_wsgi_lab.service.supervisor import (
+    RETIRE_SIGNAL,
     _TRANSITIONS,
     BackOff,
     Supervisor,
@@ -60,7 +61,9 @@ class Harness:
                 self.supervisor.worker_ready(number)
 
     def terminated(self) -> list[int]:
-        return [n for n, h in self.handles.items() if signal.SIGTERM in h.signals]
+        """Workers asked to go: SIGTERM (the instance stops) or RETIRE_SIGNAL (only they go)."""
+        asked = (signal.SIGTERM, RETIRE_SIGNAL)
+        return [n for n, h in self.handles.items() if any(s in h.signals for s in asked)]
 
     def ready_count(self) -> int:
         return sum(w.state is WorkerState.READY for w in self.supervisor.workers.values())
@@ -221,3 +224,15 @@ def test_workers_need_endpoints_whose_socket_can_be_shared(tmp_path):
     options = LabWebOptions()
     with pytest.raises(usage.UsageError, match="use a tcp:, tcp6: or ssl: endpoint"):
         options.parseOptions(["--workers", "2", "--listen", f"unix:{tmp_path / 's'}"])
+
+
+def test_a_worker_retired_alone_gets_retire_signal_and_a_stopping_instance_sigterm() -> None:
+    """Found by review: a worker replaced on HUP answered the health check with 503."""
+    harness = Harness(target=1)
+    harness.supervisor.start()
+    harness.ready_all()
+    harness.supervisor.replace_all()
+    harness.ready_all()
+    assert harness.handles[1].signals == [RETIRE_SIGNAL]
+    harness.supervisor.stop()
+    assert harness.handles[2].signals == [signal.SIGTERM]
