@@ -11,8 +11,8 @@ from twisted.python import usage
 
 from twisted_wsgi_lab.service.options import LabWebOptions
 from twisted_wsgi_lab.service.supervisor import (
-    RETIRE_SIGNAL,
     _TRANSITIONS,
+    RETIRE_SIGNAL,
     BackOff,
     Supervisor,
     WorkerState,
