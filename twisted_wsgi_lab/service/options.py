@@ -159,6 +159,13 @@ class LabWebOptions(usage.Options):
         ],
         ["access-log-format", None, "combined", "combined (as nginx and Apache write) or json"],
         [
+            "trace-file",
+            None,
+            None,
+            "with --trace: write the wire trace to this file instead of standard error",
+        ],
+        ["trace-bytes", None, "1024", "with --trace: show at most this many bytes of each piece"],
+        [
             "health-path",
             None,
             None,
@@ -209,6 +216,11 @@ class LabWebOptions(usage.Options):
         *_limit_parameters(),
     ]
     optFlags = [  # noqa: RUF012 (usage.Options reads this class attribute)
+        [
+            "trace",
+            None,
+            "print every byte in (> ) and out (< ) of every connection, as curl -v does",
+        ],
         [
             "reload",
             None,
@@ -290,6 +302,7 @@ class LabWebOptions(usage.Options):
                 f"--access-log-format {self['access-log-format']!r}: choose combined or json"
             )
         self["watchdog"] = _watchdog_seconds(self["watchdog"])
+        self._check_trace()
         self._check_proxy_options()
         self._check_logging()
         self._check_endpoints()
@@ -313,6 +326,14 @@ class LabWebOptions(usage.Options):
             raise usage.UsageError(
                 f"--script-name {prefix!r}: start with '/' and do not end with one, e.g. /app"
             )
+
+    def _check_trace(self) -> None:
+        try:
+            self["trace-bytes"] = parse_count(str(self["trace-bytes"]))
+        except ValueError as error:
+            raise usage.UsageError(f"--trace-bytes {self['trace-bytes']!r}: {error}") from None
+        if self["trace-file"] and not self["trace"]:
+            self["trace"] = True  # a trace file asks for the trace
 
     def _check_proxy_options(self) -> None:
         """``--trusted-proxies`` becomes ``trusted-networks``; a bad entry is named."""

@@ -108,6 +108,20 @@ def _http_service(options: LabWebOptions) -> HTTPService:
     )
 
 
+def _trace(factory: HTTPFactory, options: LabWebOptions) -> None:
+    """``--trace``: the wire trace, to standard error or ``--trace-file``."""
+    from ..lab import trace
+
+    target = options["trace-file"]
+    try:
+        stream = open(target, "a", encoding="utf-8") if target else sys.stderr  # noqa: SIM115
+    except OSError as error:
+        raise SystemExit(
+            f"labweb: error: --trace-file {target!r}: {error.strerror or error}"
+        ) from None
+    trace(factory, stream, max_bytes=options["trace-bytes"])
+
+
 def _with_health(
     handler: IRequestHandler, options: LabWebOptions
 ) -> tuple[IRequestHandler, HealthCheck | None]:
@@ -120,6 +134,8 @@ def _with_health(
 
 def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
     """Register the observers the options ask for (none: the plain, free path)."""
+    if options["trace"]:
+        _trace(factory, options)
     target = options["access-log"]
     if target:
         try:
