@@ -57,6 +57,17 @@ def test_each_app_page_snippet_runs_as_it_is(page: str, index: int) -> None:
     exec(code, {"__name__": f"snippet_{page}_{index}"})
 
 
+def test_the_parser_page_has_its_snippet() -> None:
+    assert snippets("parser.md")
+
+
+@pytest.mark.parametrize("index", range(len(snippets("parser.md"))))
+def test_each_parser_page_snippet_runs_as_it_is(index: int) -> None:
+    """docs/parser.md parses captured bytes with no Twisted: the snippet checks itself."""
+    code = compile(snippets("parser.md")[index], f"docs/parser.md snippet {index + 1}", "exec")
+    exec(code, {"__name__": f"snippet_parser_{index}"})
+
+
 def static_snippets() -> list[str]:
     text = (ROOT / "docs" / "static.md").read_text()
     return re.findall(r"```python\n(.*?)```", text, re.S)

@@ -9,15 +9,27 @@ from twisted.python import usage
 
 from .logging_setup import observer_for
 from .options import LabWebOptions
+from .parse_command import run as run_parse
 from .tap import makeService
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse options, serve until SIGTERM or Ctrl-C, and return the exit status."""
+    """Parse options, serve until SIGTERM or Ctrl-C, and return the exit status.
+
+    ``labweb parse ...`` is another command: it runs the parser alone, with its own
+    arguments, and never starts the reactor.
+    """
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["parse"]:
+        return run_parse(argv[1:])
     options = LabWebOptions()
-    options.synopsis = "Usage: labweb [options] [module:app]"  # type: ignore[attr-defined]  # twistd has its own
+    options.synopsis = (  # type: ignore[attr-defined]  # twistd has its own
+        "Usage: labweb [options] [module:app]\n"
+        "       labweb parse FILE  (the request parser alone; see labweb parse --help)"
+    )
     try:
-        options.parseOptions(sys.argv[1:] if argv is None else argv)
+        options.parseOptions(argv)
     except usage.UsageError as error:
         print(f"labweb: error: {error}\nTry 'labweb --help'.", file=sys.stderr)
         return 2
