@@ -49,26 +49,17 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def serve(in_reactor: Callable[..., Any], mode: str) -> Iterator[Callable[..., int]]:
+def serve(serve_handler: Callable[..., int], mode: str) -> Iterator[Callable[..., int]]:
     """serve(app, script_name="", **limits) -> port of labweb on 127.0.0.1 for this test."""
-    ports = []
     pool = ThreadPool(minthreads=4, maxthreads=4, name="tests") if mode == "threads" else None
     if pool is not None:
         pool.start()
 
     def start(app: Any, *, script_name: str = "", **limits: Any) -> int:
-        def listen() -> Any:
-            bridge = WSGIBridge(app, script_name=script_name, threadpool=pool)
-            factory = HTTPFactory(bridge, limits=Limits(**limits))
-            return reactor.listenTCP(0, factory, interface="127.0.0.1")
-
-        port = in_reactor(listen)
-        ports.append(port)
-        return int(port.getHost().port)
+        bridge = WSGIBridge(app, script_name=script_name, threadpool=pool)
+        return serve_handler(bridge, **limits)
 
     yield start
-    for port in ports:
-        in_reactor(port.stopListening)
     if pool is not None:
         pool.stop()
 
