@@ -83,5 +83,8 @@ class Connection(Protocol):
     def abort(self) -> None:
         """A response under way cannot be completed: cut the connection."""
 
+    def reset(self) -> None:
+        """Drop the connection at once: unsent bytes are lost, TCP answers with a reset."""
+
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         """Send the 101 ``head``, then hand the transport and what follows to ``protocol``."""

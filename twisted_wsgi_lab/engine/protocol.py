@@ -151,6 +151,13 @@ class HTTPProtocol(Protocol):
         """
         self.close()
 
+    def reset(self) -> None:
+        """Drop the connection at once: unsent bytes are lost and the client gets a RST."""
+        if self.state in ANSWERING:
+            self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
+        self._timers.cancel_wait()
+        self.transport.abortConnection()  # type: ignore[union-attr]
+
     # -- connection life ------------------------------------------------------------
 
     def connectionMade(self) -> None:
@@ -561,10 +568,7 @@ class HTTPProtocol(Protocol):
             "dropping a client that stopped reading the response to {request}",
             request=front.request_line if front is not None else "(no request)",
         )
-        if self.state in ANSWERING:
-            self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
-        self._timers.cancel_wait()
-        self.transport.abortConnection()  # type: ignore[union-attr]
+        self.reset()
 
 
 def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:

@@ -244,5 +244,8 @@ class _EnvironConnection:
     def abort(self) -> None:
         """Nothing to cut: the WSGI server owns the connection."""
 
+    def reset(self) -> None:
+        """Nothing to reset: the WSGI server owns the connection."""
+
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         raise RuntimeError("protocol switching (101) is not possible under WSGI")
