@@ -47,8 +47,14 @@ def test_a_spec_prints_back_as_it_would_be_given() -> None:
         ("truncate:every=0", "truncate: every=0 is below 1"),
         ("truncate:p=0.5,every=2", "truncate: give p= or every=, not both"),
         ("trickle:bytes", "trickle: 'bytes' is not key=value"),
-        ("extra-1xx:status=101", "extra-1xx: status=101 is below 102"),
-        ("extra-1xx:status=200", "extra-1xx: status=200 must be 102 to 199 (101 switches)"),
+        (
+            "extra-1xx:status=101",
+            "extra-1xx: status=101 must be 100 or 102 to 199 (101 switches protocols)",
+        ),
+        (
+            "extra-1xx:status=200",
+            "extra-1xx: status=200 must be 100 or 102 to 199 (101 switches protocols)",
+        ),
     ],
 )
 def test_a_bad_spec_says_which_part_is_wrong(text: str, message: str) -> None:

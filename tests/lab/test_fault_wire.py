@@ -185,6 +185,17 @@ def test_a_held_response_pauses_its_streaming_source() -> None:
     assert response.body == b"x" * 10000
 
 
+def test_a_trickled_stream_ends_whole_before_a_last_request_closes() -> None:
+    application = App()
+    application.get("/s")(lambda request: StreamingResponse(iter([BODY[:50], BODY[50:]])))
+    protocol, transport, clock = served("trickle:bytes=30,ms=10", handler=application)
+    protocol.dataReceived(b"GET /s HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    while not transport.disconnecting:
+        clock.advance(0.01)
+    [response] = parse_responses(transport.value())  # the last chunk came before the FIN
+    assert (response.chunked, response.body) == (True, BODY)
+
+
 def test_the_header_is_ignored_unless_the_server_opted_in() -> None:
     asking = b"GET / HTTP/1.1\r\nHost: a\r\nX-Labweb-Fault: bad-status\r\n\r\n"
     protocol, transport, _ = served()

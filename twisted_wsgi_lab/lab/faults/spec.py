@@ -47,7 +47,7 @@ PARAMETERS: dict[FaultName, dict[str, int | None]] = {
 }
 
 # The smallest value each parameter takes (delta may be negative: no minimum).
-_MINIMUM = {"ms": 0, "bytes": 0, "count": 1, "status": 102}
+_MINIMUM = {"ms": 0, "bytes": 0, "count": 1}
 _COMMON = ("p", "every")
 
 
@@ -133,8 +133,10 @@ def _chance(name: FaultName, value: str) -> float:
 
 def _check_status(name: FaultName, params: Mapping[str, int | None]) -> None:
     status = params.get("status")
-    if name is FaultName.EXTRA_1XX and status is not None and not 102 <= status <= 199:
-        raise FaultSpecError(f"extra-1xx: status={status} must be 102 to 199 (101 switches)")
+    if name is FaultName.EXTRA_1XX and (status == 101 or not 100 <= (status or 0) <= 199):
+        raise FaultSpecError(
+            f"extra-1xx: status={status} must be 100 or 102 to 199 (101 switches protocols)"
+        )
 
 
 class FaultRule:

@@ -161,7 +161,9 @@ class FaultyConnection:
     def _drained(self) -> None:
         producer = self._exchange.producer
         if producer is not None and not self._connection.writes_paused:
-            producer.resumeProducing()
+            producer.resumeProducing()  # it may write (and finish) at once: look again
+        if self._pending:
+            return
         if self._cutting:
             self._cut()
         elif self._finished is not None:
