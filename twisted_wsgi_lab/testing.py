@@ -87,6 +87,10 @@ class MemoryConnection:
     def secure(self) -> bool:
         return self._secure
 
+    @property
+    def answering(self) -> bool:
+        return not self.aborted and not self.was_reset
+
     def date(self) -> bytes:
         return http_date(self.clock.seconds())
 

@@ -253,3 +253,14 @@ def test_interposing_after_the_response_started_is_refused() -> None:
     exchange.write(b"x")
     with pytest.raises(ResponseStateError):
         exchange.interpose(lambda connection: connection)
+
+
+def test_a_trickle_stops_when_the_client_leaves_after_the_app_finished() -> None:
+    protocol, transport, clock = served("trickle:bytes=10,ms=50")
+    protocol.dataReceived(GET)  # the App wrote and finished at once; 90 bytes are held
+    clock.advance(0.05)
+    protocol.connectionLost(None)  # type: ignore[arg-type]
+    sent = len(transport.value())
+    clock.advance(0.05)
+    assert len(transport.value()) == sent
+    assert clock.getDelayedCalls() == []  # nothing left ticking for a client that left

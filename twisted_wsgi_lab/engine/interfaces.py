@@ -68,6 +68,10 @@ class Connection(Protocol):
     def writes_paused(self) -> bool:
         """True while the client is not reading what was sent."""
 
+    @property
+    def answering(self) -> bool:
+        """False once the connection is closing or gone: what is written now is lost."""
+
     def date(self) -> bytes:
         """The Date value for a response sent now."""
 

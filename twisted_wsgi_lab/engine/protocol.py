@@ -131,6 +131,11 @@ class HTTPProtocol(Protocol):
         return self._writes_paused
 
     @property
+    def answering(self) -> bool:
+        """False once the connection is closing or gone: what is written now is lost."""
+        return self.state in ANSWERING
+
+    @property
     def requests_in_flight(self) -> int:
         """Requests parsed and not yet answered completely (the one in front included)."""
         return len(self._pipeline)

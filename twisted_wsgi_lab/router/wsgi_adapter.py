@@ -244,6 +244,11 @@ class _EnvironConnection:
     def abort(self) -> None:
         """Nothing to cut: the WSGI server owns the connection."""
 
+    @property
+    def answering(self) -> bool:
+        """Always: the WSGI server owns the connection and says nothing of it."""
+        return True
+
     def reset(self) -> None:
         """Nothing to reset: the WSGI server owns the connection."""
 

@@ -58,6 +58,10 @@ class FaultyConnection:
     def secure(self) -> bool:
         return self._connection.secure
 
+    @property
+    def answering(self) -> bool:
+        return self._connection.answering
+
     def date(self) -> bytes:
         return self._connection.date()
 
@@ -141,6 +145,9 @@ class FaultyConnection:
     def _tick(self) -> None:
         """Let held bytes out: all of them after a delay, else one trickle's worth."""
         self._timer, self._delaying = None, False
+        if not self._connection.answering:
+            self._lost()  # gone after the app finished (before, on_disconnect said so)
+            return
         trickle = self.plan.trickle if self.plan is not None else None
         pending = self._pending
         if trickle is None:
