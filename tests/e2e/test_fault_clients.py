@@ -204,3 +204,26 @@ def test_fault_on_the_command_line_bends_every_nth_response(command: tuple[str, 
     finally:
         server.signal(signal.SIGTERM)
         server.kill()
+
+
+def test_a_wsgi_app_in_threads_is_bent_the_same_way(serve_handler) -> None:
+    """The injector wraps any handler: here the WSGI bridge, writing from pool threads."""
+    from twisted.python.threadpool import ThreadPool
+
+    from twisted_wsgi_lab import WSGIBridge
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield from (BODY[:300], BODY[300:600], BODY[600:])
+
+    pool = ThreadPool(minthreads=2, maxthreads=2, name="fault-tests")
+    pool.start()
+    try:
+        injector = FaultInjector(WSGIBridge(wsgi_app, threadpool=pool), "trickle:bytes=200,ms=20")
+        url = f"http://127.0.0.1:{serve_handler(injector)}/"
+        response, seconds = elapsed(lambda: requests.get(url, timeout=TIMEOUT))
+        assert (response.status_code, response.content, seconds >= 0.08) == (200, BODY, True)
+        asked = requests.get(url, headers={"X-Labweb-Fault": "reset"}, timeout=TIMEOUT)
+        assert asked.content == BODY  # no --fault-header here: the header is ignored
+    finally:
+        pool.stop()
