@@ -264,3 +264,26 @@ def test_a_trickle_stops_when_the_client_leaves_after_the_app_finished() -> None
     clock.advance(0.05)
     assert len(transport.value()) == sent
     assert clock.getDelayedCalls() == []  # nothing left ticking for a client that left
+
+
+def test_every_in_a_header_counts_the_requests_that_carry_the_same_value() -> None:
+    injector = FaultInjector(app(), header=True)
+    asking = b"GET / HTTP/1.1\r\nHost: a\r\nX-Labweb-Fault: bad-status:every=2\r\n\r\n"
+    firsts = []
+    for _ in range(4):  # one connection each: the count is the injector's, not a connection's
+        protocol, transport = connect(HTTPFactory(injector, clock=Clock()))
+        protocol.dataReceived(asking)
+        firsts.append(transport.value().split(b"\r\n", 1)[0])
+    assert firsts == [b"HTTP/1.1 200 OK", b"HTTP/1.1 2OO OK"] * 2
+
+
+def test_delay_then_trickle_combine() -> None:
+    protocol, transport, clock = served(["delay:ms=200", "trickle:bytes=40,ms=10"])
+    protocol.dataReceived(GET)
+    clock.advance(0.199)
+    assert transport.value() == b""
+    clock.advance(0.001)
+    assert len(transport.value()) == 40
+    for _ in range(10):
+        clock.advance(0.01)
+    assert parse_responses(transport.value())[0].body == BODY
