@@ -287,3 +287,11 @@ def test_delay_then_trickle_combine() -> None:
     for _ in range(10):
         clock.advance(0.01)
     assert parse_responses(transport.value())[0].body == BODY
+
+
+def test_a_cut_is_made_even_while_the_client_is_slow_to_read() -> None:
+    protocol, transport, _ = served("truncate:bytes=10")
+    protocol.pauseProducing()  # the transport's buffer is full: the client reads slowly
+    protocol.dataReceived(GET)
+    assert transport.value().endswith(b"\r\n\r\n" + BODY[:10])
+    assert transport.disconnecting

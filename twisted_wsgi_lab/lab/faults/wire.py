@@ -10,6 +10,7 @@ has left, so the next pipelined response still follows it.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,18 @@ if TYPE_CHECKING:
     from twisted.internet.interfaces import IReactorTime
 
     from ...http11 import Limits
+
+
+class Phase(enum.Enum):
+    """Where one response is: UNPLANNED -> DELAYING (with a delay) -> FLOWING; CUT from
+    DELAYING or FLOWING at the cut point; GONE once the cut is made or the client left.
+    """
+
+    UNPLANNED = enum.auto()  # no response byte yet (a 100 Continue passes as it is)
+    DELAYING = enum.auto()  # everything is held until the delay ends
+    FLOWING = enum.auto()  # bytes pass, or trickle
+    CUT = enum.auto()  # the cut point was reached: nothing more passes
+    GONE = enum.auto()  # the connection was cut, or lost: nothing is left to do
 
 
 class FaultyConnection:
@@ -39,8 +52,7 @@ class FaultyConnection:
         self._pending = bytearray()
         self._written = 0  # response bytes let through so far, rewritten head included
         self._timer: IDelayedCall | None = None
-        self._delaying = False
-        self._cutting = False  # the cut point was reached: nothing more is let through
+        self.phase = Phase.UNPLANNED
         self._finished: Exchange | None = None  # its end, held until the bytes are out
         exchange.on_disconnect(self._lost)
 
@@ -79,35 +91,41 @@ class FaultyConnection:
     @property
     def writes_paused(self) -> bool:
         """True while bytes are held here, or the client is not reading."""
-        return bool(self._pending) or self._delaying or self._connection.writes_paused
+        return self._holding or self._connection.writes_paused
+
+    @property
+    def _holding(self) -> bool:
+        return bool(self._pending) or self.phase is Phase.DELAYING
 
     def write(self, data: bytes) -> None:
         """Let ``data`` through as the plan says; a 100 Continue goes out as it is."""
-        if self.plan is None:
+        if self.phase is Phase.UNPLANNED:
             if self._exchange.state is ResponseState.IDLE:
                 self._connection.write(data)  # 100 Continue: not the response itself
                 return
             data = self._start(data)
-        if self._cutting:
+        elif self.phase is Phase.CUT or self.phase is Phase.GONE:
             return
         plan = self.plan
         assert plan is not None
+        cut = False
         if plan.cut is not None:
             room = len(plan.head) + plan.cut_after - self._written
-            if len(data) >= room:
-                data, self._cutting = data[:room], True
+            cut = len(data) >= room
+            data = data[:room]
         self._written += len(data)
         self._send(data)
-        if self._cutting:
+        if cut:
+            self.phase = Phase.CUT
             self._pause_producer()
-            if not self.writes_paused:
-                self._cut()
+            if not self._holding:
+                self._cut()  # else once the held bytes are out (_drained)
 
     def exchange_finished(self, exchange: Exchange) -> None:
         """Pass the end on once the last byte has left (the next response waits for it)."""
-        if self._cutting:
+        if self.phase is Phase.CUT or self.phase is Phase.GONE:
             return  # the connection is going: its loss ends every exchange
-        if self._pending or self._delaying:
+        if self._holding:
             self._finished = exchange
             return
         self._end(exchange)
@@ -115,6 +133,8 @@ class FaultyConnection:
     def abort(self) -> None:
         """The hosted code gave up: what is held goes out first, then the close."""
         self._stop_timer()
+        if self.phase is Phase.DELAYING:
+            self.phase = Phase.FLOWING
         if self._pending:
             self._connection.write(bytes(self._pending))
             self._pending.clear()
@@ -126,15 +146,16 @@ class FaultyConnection:
         head, _, body = data.partition(b"\r\n\r\n")
         plan = plan_response(self._rules, self._exchange.head, head + b"\r\n\r\n", body)
         self.plan = plan
+        self.phase = Phase.FLOWING
         if plan.delay_seconds:
-            self._delaying = True
+            self.phase = Phase.DELAYING
             self._timer = self.clock.callLater(plan.delay_seconds, self._tick)
         return plan.head + body
 
     def _send(self, data: bytes) -> None:
         plan = self.plan
         assert plan is not None
-        if not self._pending and not self._delaying and plan.trickle is None:
+        if not self._holding and plan.trickle is None:
             self._connection.write(data)
             return
         self._pending += data
@@ -144,7 +165,9 @@ class FaultyConnection:
 
     def _tick(self) -> None:
         """Let held bytes out: all of them after a delay, else one trickle's worth."""
-        self._timer, self._delaying = None, False
+        self._timer = None
+        if self.phase is Phase.DELAYING:
+            self.phase = Phase.FLOWING
         if not self._connection.answering:
             self._lost()  # gone after the app finished (before, on_disconnect said so)
             return
@@ -171,7 +194,7 @@ class FaultyConnection:
             producer.resumeProducing()  # it may write (and finish) at once: look again
         if self._pending:
             return
-        if self._cutting:
+        if self.phase is Phase.CUT:
             self._cut()
         elif self._finished is not None:
             exchange, self._finished = self._finished, None
@@ -187,6 +210,7 @@ class FaultyConnection:
         plan = self.plan
         assert plan is not None
         self._stop_timer()
+        self.phase = Phase.GONE
         if plan.cut is FaultName.RESET:
             # One reactor turn for the bytes before the cut to leave the transport's
             # buffer (a reset drops what is unsent), then the reset.
@@ -204,12 +228,12 @@ class FaultyConnection:
 
     def _stop_timer(self) -> None:
         timer, self._timer = self._timer, None
-        self._delaying = False
         if timer is not None and timer.active():
             timer.cancel()
 
     def _lost(self) -> None:
         """The connection is gone: nothing held will ever leave."""
         self._stop_timer()
+        self.phase = Phase.GONE
         self._pending.clear()
         self._finished = None
