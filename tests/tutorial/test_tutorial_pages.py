@@ -38,3 +38,12 @@ def test_every_output_shown_on_the_page_is_what_the_programs_print(
     assert session.commands_run >= 1
     assert session.outputs_compared >= 1
     assert len(shown) >= session.outputs_compared
+
+
+@pytest.mark.parametrize("page", TUTORIAL, ids=lambda page: page.stem)
+def test_every_code_excerpt_on_a_step_page_is_in_the_programs(page: Path) -> None:
+    """The excerpts are copied from examples/tutorial/, and must stay so."""
+    sources = "\n".join(path.read_text() for path in (ROOT / "examples" / "tutorial").glob("*.py"))
+    excerpts = [block.text for block in blocks(page) if block.kind == "python"]
+    for excerpt in excerpts:
+        assert excerpt in sources, f"{page.name}: not in examples/tutorial/:\n{excerpt}"
