@@ -202,8 +202,9 @@ class Session:
             elif item.kind == "sh":
                 shown = following
                 direct = shown is not None and not text[item.end : shown.start].strip()
-                output = self._command(item.text)
-                if shown is not None and shown.kind == "text" and direct:
+                compared = shown is not None and shown.kind == "text" and direct
+                output = self._command(item.text, shown.text if compared else None)
+                if compared:
                     self._compare(item.text, shown, output)
                     index += 1
                 index += 1
@@ -219,12 +220,11 @@ class Session:
         command = command_line(re.sub(rf"\b{DOC_PORT}\b", "0", text), "0")
         self.servers.append(Server(command, self.directory, self.env))
 
-    def _command(self, text: str) -> str:
+    def _command(self, text: str, shown: str | None) -> str:
         command = command_line(text, self._port())
         self.commands_run += 1
-        if command[0] == "cat":  # a file a server writes as it goes: give it a moment
-            time.sleep(0.5)
-            return Path(self.directory, command[1]).read_text()
+        if command[0] == "cat":
+            return self._file(Path(self.directory, command[1]), shown)
         result = subprocess.run(
             command,
             cwd=self.directory,
@@ -236,6 +236,16 @@ class Session:
             timeout=WAIT_SECONDS,
         )
         return result.stdout
+
+    def _file(self, path: Path, shown: str | None) -> str:
+        """A file a server writes as it goes: wait until it shows what the page shows."""
+        deadline = time.monotonic() + (1.0 if self.record or shown is None else WAIT_SECONDS)
+        while True:
+            text = path.read_text() if path.exists() else ""
+            done = shown is not None and normalise(text) == normalise(shown)
+            if done or time.monotonic() > deadline:
+                return text
+            time.sleep(0.1)
 
     def _compare(self, what: str, shown: Block, actual: str) -> None:
         self.outputs_compared += 1

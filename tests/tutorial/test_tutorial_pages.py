@@ -16,7 +16,9 @@ from doc_session import ROOT, Session, blocks
 pytestmark = pytest.mark.subprocess
 
 TUTORIAL = sorted((ROOT / "docs" / "tutorial").glob("step*.md"))
-HOWTOS = [ROOT / "docs" / "howto" / name for name in ("trace-a-client.md", "pipelining-keepalive.md")]
+TRACE_HOWTO = ROOT / "docs" / "howto" / "trace-a-client.md"
+PIPELINING_HOWTO = ROOT / "docs" / "howto" / "pipelining-keepalive.md"
+TRACE_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d{3}) \[\d+\] (.*)$")
 
 
 def test_the_tutorial_has_a_page_and_a_program_per_step() -> None:
@@ -28,16 +30,44 @@ def test_the_tutorial_has_a_page_and_a_program_per_step() -> None:
         assert (ROOT / "examples" / "tutorial" / f"{programs[0]}.py").is_file()
 
 
-@pytest.mark.parametrize("page", TUTORIAL + HOWTOS, ids=lambda page: page.stem)
-def test_every_output_shown_on_the_page_is_what_the_programs_print(
-    page: Path, tmp_path: Path
-) -> None:
-    session = Session(page, tmp_path)
+def replay(page: Path, directory: Path) -> Session:
+    """Run the page's session; every output it shows has been compared."""
+    session = Session(page, directory)
     session.run()
     shown = [block for block in blocks(page) if block.kind == "text"]
     assert session.commands_run >= 1
     assert session.outputs_compared >= 1
     assert len(shown) >= session.outputs_compared
+    return session
+
+
+@pytest.mark.parametrize("page", [*TUTORIAL, TRACE_HOWTO], ids=lambda page: page.stem)
+def test_every_output_shown_on_the_page_is_what_the_programs_print(
+    page: Path, tmp_path: Path
+) -> None:
+    replay(page, tmp_path)
+
+
+def test_the_pipelining_page_replays_and_its_trace_has_the_timing_the_text_describes(
+    tmp_path: Path,
+) -> None:
+    """Times are normalised when outputs are compared; here they are checked."""
+    session = replay(PIPELINING_HOWTO, tmp_path)
+    events: list[tuple[float, str]] = []
+    for line in session.servers[-1].transcript:
+        if found := TRACE_LINE.match(line):
+            hours, minutes, seconds, text = found.groups()
+            events.append((int(hours) * 3600 + int(minutes) * 60 + float(seconds), text))
+
+    def when(text: str, *, last: bool = False) -> float:
+        times = [time for time, event in events if event.startswith(text)]
+        return times[-1] if last else times[0]
+
+    slow_answered = when("< this answers /slow") - when("> GET /fast")
+    assert slow_answered >= 0.25  # the sleep held /slow, and /fast behind it
+    assert when("< this answers /fast") >= when("< this answers /slow")
+    idle = when("* timed out waiting (keepalive)") - when("< this answers /again")
+    assert 1.9 <= idle < 10
 
 
 @pytest.mark.parametrize("page", TUTORIAL, ids=lambda page: page.stem)
