@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from doc_session import ROOT, Session, blocks
 
-pytestmark = pytest.mark.subprocess
-
 TUTORIAL = sorted((ROOT / "docs" / "tutorial").glob("step*.md"))
 TRACE_HOWTO = ROOT / "docs" / "howto" / "trace-a-client.md"
 PIPELINING_HOWTO = ROOT / "docs" / "howto" / "pipelining-keepalive.md"
@@ -41,6 +39,7 @@ def replay(page: Path, directory: Path) -> Session:
     return session
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("page", [*TUTORIAL, TRACE_HOWTO], ids=lambda page: page.stem)
 def test_every_output_shown_on_the_page_is_what_the_programs_print(
     page: Path, tmp_path: Path
@@ -48,6 +47,7 @@ def test_every_output_shown_on_the_page_is_what_the_programs_print(
     replay(page, tmp_path)
 
 
+@pytest.mark.subprocess
 def test_the_pipelining_page_replays_and_its_trace_has_the_timing_the_text_describes(
     tmp_path: Path,
 ) -> None:
