@@ -11,6 +11,7 @@ import argparse
 import socket
 
 TIMEOUT_SECONDS = 5.0
+SILENCE_SECONDS = 2.0  # how long an answer may take beside the silent client
 
 
 class Connection:
@@ -149,11 +150,11 @@ def beside_a_silent_client(port: int, paths: list[str], data: str | None) -> Non
     print("* a silent client connects and sends nothing")
     connection = Connection(port)
     connection.sock.sendall(request(port, paths[0], data=data, last=True))
-    connection.sock.settimeout(1.0)
+    connection.sock.settimeout(SILENCE_SECONDS)
     try:
         connection.response()
     except TimeoutError:
-        print("* no answer after 1 second")
+        print(f"* no answer after {SILENCE_SECONDS:g} seconds")
         print("* the silent client leaves")
         silent.close()
         connection.sock.settimeout(TIMEOUT_SECONDS)

@@ -201,10 +201,13 @@ class Session:
                 index += 2
             elif item.kind == "sh":
                 shown = following
-                direct = shown is not None and not text[item.end : shown.start].strip()
-                compared = shown is not None and shown.kind == "text" and direct
-                output = self._command(item.text, shown.text if compared else None)
-                if compared:
+                if shown is not None and shown.kind == "text":
+                    if text[item.end : shown.start].strip():  # prose between: not its output
+                        shown = None
+                else:
+                    shown = None
+                output = self._command(item.text, shown.text if shown else None)
+                if shown is not None:
                     self._compare(item.text, shown, output)
                     index += 1
                 index += 1
