@@ -45,6 +45,14 @@ def test_control_bytes_are_escaped_and_refusals_are_said() -> None:
     assert "* refused: 400" in text
 
 
+def test_a_literal_backslash_before_x0d_is_not_shown_as_a_carriage_return() -> None:
+    protocol, output = traced()
+    protocol.dataReceived(b"GET /a\\x0d HTTP/1.1\r\nHost: a\r\n\r\n")
+    text = output.getvalue()
+    # the client sent a backslash, then the three characters x0d: not a CR
+    assert "> GET /a\\\\x0d HTTP/1.1\\r\\n" in text
+
+
 def test_long_pieces_are_cut_with_the_count_of_what_is_not_shown() -> None:
     protocol, output = traced(max_bytes=100)
     protocol.dataReceived(b"POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")

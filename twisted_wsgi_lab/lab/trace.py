@@ -23,6 +23,7 @@ from ..http11 import ProtocolError
 
 DEFAULT_MAX_BYTES = 1024
 _CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f-\xff\\]")
+_NAMED = {b"\\": b"\\\\", b"\r": b"\\r"}
 
 
 def trace(
@@ -43,11 +44,13 @@ def _address(address: IAddress) -> str:
 
 
 def _escape(data: bytes) -> str:
-    """Printable bytes as they are; the rest as ``\\xNN`` (and ``\\\\``)."""
+    """Printable bytes as they are; CR as ``\\r``, a backslash as ``\\\\``, the rest as ``\\xNN``.
+
+    Each byte is escaped on its own, so the text reads back to exactly the bytes sent.
+    """
 
     def one(match: re.Match[bytes]) -> bytes:
-        byte = match.group()
-        return b"\\\\" if byte == b"\\" else b"\\x%02x" % byte[0]
+        return _NAMED.get(match.group()) or b"\\x%02x" % match.group()[0]
 
     return _CONTROL.sub(one, data).decode("ascii")
 
@@ -74,7 +77,7 @@ class WireTrace(ConnectionObserver):
         for index, line in enumerate(lines):
             ending = "\\n" if index < len(lines) - 1 else ""
             if line or ending:
-                self._line(connection, mark, _escape(line).replace("\\x0d", "\\r") + ending)
+                self._line(connection, mark, _escape(line) + ending)
         if cut > 0:
             self._line(connection, "*", f"... {cut} more bytes not shown (--trace-bytes)")
 

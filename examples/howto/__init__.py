@@ -1,0 +1,1 @@
+"""The scripts the how-to guides in docs/howto/ run."""

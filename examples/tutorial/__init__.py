@@ -1,0 +1,1 @@
+"""The tutorial's programs, one per step of docs/tutorial/ (each runs as a script)."""
