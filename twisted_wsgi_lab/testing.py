@@ -50,8 +50,8 @@ class MemoryConnection:
     """The engine's ``Connection`` interface with nothing behind it, for one exchange.
 
     What the exchange writes collects in ``written``; ``finished`` lists the exchanges
-    that completed, ``aborted`` says whether one gave up, and ``switched_to`` holds the
-    protocol a 101 handed the connection to.
+    that completed, ``aborted`` says whether one gave up (``was_reset``: with a RST),
+    and ``switched_to`` holds the protocol a 101 handed the connection to.
     """
 
     def __init__(
@@ -72,6 +72,7 @@ class MemoryConnection:
         self.written = bytearray()
         self.finished: list[Exchange] = []
         self.aborted = False
+        self.was_reset = False
         self.switched_to: IProtocol | None = None
 
     @property
@@ -85,6 +86,10 @@ class MemoryConnection:
     @property
     def secure(self) -> bool:
         return self._secure
+
+    @property
+    def answering(self) -> bool:
+        return not self.aborted and not self.was_reset
 
     def date(self) -> bytes:
         return http_date(self.clock.seconds())
@@ -100,6 +105,9 @@ class MemoryConnection:
 
     def abort(self) -> None:
         self.aborted = True
+
+    def reset(self) -> None:
+        self.was_reset = True
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         self.written += head

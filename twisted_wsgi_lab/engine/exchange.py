@@ -17,7 +17,7 @@ from twisted.logger import Logger
 
 from ..http11 import Headers, Limits, RequestHead
 from ..http11.writer import ResponseWriter, informational
-from .states import RESPONSE_TRANSITIONS, ResponseState, advance
+from .states import RESPONSE_TRANSITIONS, ResponseState, ResponseStateError, advance
 
 if TYPE_CHECKING:
     from .interfaces import BodyReceiver, Connection
@@ -178,6 +178,19 @@ class Exchange:
             callback()
         else:
             self._finish_callbacks.append(callback)
+
+    def interpose(self, wrap: Callable[[Connection], Connection]) -> None:
+        """Talk to the connection through ``wrap(connection)`` from now on.
+
+        The lab's faults bend one response this way, on any protocol, without a check
+        on the plain path. Only before the response starts: its bytes all take one road.
+
+        Raises:
+            ResponseStateError: the response has already started.
+        """
+        if self.state is not _IDLE:
+            raise ResponseStateError(f"cannot interpose in response state {self.state.name}")
+        self.connection = wrap(self.connection)
 
     # -- the request body -----------------------------------------------------------
 

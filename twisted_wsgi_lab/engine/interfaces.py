@@ -68,6 +68,10 @@ class Connection(Protocol):
     def writes_paused(self) -> bool:
         """True while the client is not reading what was sent."""
 
+    @property
+    def answering(self) -> bool:
+        """False once the connection is closing or gone: what is written now is lost."""
+
     def date(self) -> bytes:
         """The Date value for a response sent now."""
 
@@ -82,6 +86,9 @@ class Connection(Protocol):
 
     def abort(self) -> None:
         """A response under way cannot be completed: cut the connection."""
+
+    def reset(self) -> None:
+        """Drop the connection at once: unsent bytes are lost, TCP answers with a reset."""
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         """Send the 101 ``head``, then hand the transport and what follows to ``protocol``."""

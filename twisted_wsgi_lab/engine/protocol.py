@@ -131,6 +131,11 @@ class HTTPProtocol(Protocol):
         return self._writes_paused
 
     @property
+    def answering(self) -> bool:
+        """False once the connection is closing or gone: what is written now is lost."""
+        return self.state in ANSWERING
+
+    @property
     def requests_in_flight(self) -> int:
         """Requests parsed and not yet answered completely (the one in front included)."""
         return len(self._pipeline)
@@ -150,6 +155,13 @@ class HTTPProtocol(Protocol):
         reset); the send timer armed by ``close`` drops a client that stops reading.
         """
         self.close()
+
+    def reset(self) -> None:
+        """Drop the connection at once: unsent bytes are lost and the client gets a RST."""
+        if self.state in ANSWERING:
+            self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
+        self._timers.cancel_wait()
+        self.transport.abortConnection()  # type: ignore[union-attr]
 
     # -- connection life ------------------------------------------------------------
 
@@ -561,10 +573,7 @@ class HTTPProtocol(Protocol):
             "dropping a client that stopped reading the response to {request}",
             request=front.request_line if front is not None else "(no request)",
         )
-        if self.state in ANSWERING:
-            self.state = advance(CONNECTION_TRANSITIONS, self.state, "close")
-        self._timers.cancel_wait()
-        self.transport.abortConnection()  # type: ignore[union-attr]
+        self.reset()
 
 
 def _can_half_close(transport: Any, protocol: HTTPProtocol) -> bool:

@@ -244,5 +244,13 @@ class _EnvironConnection:
     def abort(self) -> None:
         """Nothing to cut: the WSGI server owns the connection."""
 
+    @property
+    def answering(self) -> bool:
+        """Always: the WSGI server owns the connection and says nothing of it."""
+        return True
+
+    def reset(self) -> None:
+        """Nothing to reset: the WSGI server owns the connection."""
+
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         raise RuntimeError("protocol switching (101) is not possible under WSGI")

@@ -233,6 +233,12 @@ class LabWebOptions(usage.Options):
             " address, scheme and Host (see docs/proxies.md)",
         ],
         [
+            "fault-header",
+            None,
+            "testing clients: bend a response when its request asks with"
+            " X-Labweb-Fault: NAME[:PARAMS] (see docs/faults.md); never in production",
+        ],
+        [
             "debug",
             None,
             "tracebacks in 500 pages and for an app that fails to import, and debug "
@@ -244,6 +250,7 @@ class LabWebOptions(usage.Options):
         super().__init__()
         self["listen"] = []
         self["listen-as-given"] = []
+        self["faults"] = []
 
     def parseOptions(self, options: list[str] | None = None) -> None:
         """Parse as usual, but let options follow the app: ``labweb app:app -l 8000``.
@@ -282,6 +289,15 @@ class LabWebOptions(usage.Options):
         self["listen-as-given"].append(description)
 
     opt_l = opt_listen
+
+    def opt_fault(self, description: str) -> None:
+        """repeatable, to test clients: bend responses, e.g. delay:ms=500 (docs/faults.md)"""
+        from ..lab.faults.spec import FaultSpecError, parse_fault
+
+        try:
+            self["faults"].append(parse_fault(description))
+        except FaultSpecError as error:
+            raise usage.UsageError(f"--fault {description!r}: {error}") from None
 
     def postOptions(self) -> None:
         if not self["listen-as-given"]:

@@ -94,7 +94,7 @@ def _http_service(options: LabWebOptions) -> HTTPService:
         debug=options["debug"],
         multiprocess=bool(options.get("multiprocess")),
     )
-    handler, health = _with_health(_behind_proxies(bridge, options), options)
+    handler, health = _with_health(_behind_proxies(_with_faults(bridge, options), options), options)
     factory = _observe(HTTPFactory(handler, limits=limits), options)
     return HTTPService(
         factory,
@@ -151,6 +151,27 @@ def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
     return factory
 
 
+def _with_faults(handler: IRequestHandler, options: LabWebOptions) -> IRequestHandler:
+    """``--fault`` and ``--fault-header``: the handler inside a ``FaultInjector``.
+
+    Innermost, so health checks are answered straight; without either option nothing
+    is wrapped and the plain path runs.
+    """
+    faults, header = options["faults"], options["fault-header"]
+    if not faults and not header:
+        return handler
+    from ..lab import FaultInjector
+
+    asked = " and X-Labweb-Fault from requests" if header else ""
+    log.warn(
+        "fault injection is on: {faults}{asked}; responses are broken on purpose,"
+        " never run this in production",
+        faults=", ".join(str(spec) for spec in faults) or "no fault by default",
+        asked=asked,
+    )
+    return FaultInjector(handler, faults, header=header)
+
+
 def _behind_proxies(handler: IRequestHandler, options: LabWebOptions) -> IRequestHandler:
     """With ``--proxy-headers``, the handler behind a ``ProxyHeadersHandler``."""
     if not options["proxy-headers"]:
@@ -179,7 +200,7 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> HTTPServ
             " routes under a prefix with app.include(router, prefix=...)",
             app=app_name,
         )
-    handler, health = _with_health(_behind_proxies(app, options), options)
+    handler, health = _with_health(_behind_proxies(_with_faults(app, options), options), options)
     factory = _observe(HTTPFactory(handler, limits=options["limits"]), options)
     return HTTPService(
         factory,
