@@ -231,6 +231,16 @@ def test_the_decorator_bends_its_route_only() -> None:
     assert transport.disconnecting
 
 
+def test_the_decorator_above_the_route_is_refused_instead_of_doing_nothing() -> None:
+    application = app()
+    with pytest.raises(TypeError, match=r"@fault.*below @app.get"):
+
+        @fault("delay:ms=10")
+        @application.get("/late")
+        def late(request: Request) -> bytes:
+            return b"never bent"
+
+
 def test_the_decorator_stalls_before_calling_its_route() -> None:
     clock = Clock()
     application = App()

@@ -8,8 +8,10 @@ every method by default would take a DELETE nobody meant to allow.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from weakref import WeakSet
 
 Handler = Callable[..., Any]
 H = TypeVar("H", bound=Handler)
@@ -17,6 +19,20 @@ H = TypeVar("H", bound=Handler)
 KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY"}
 )
+
+
+# Every function a route decorator has registered, so a decorator meant to go under the
+# route's (the lab's ``@fault``) can refuse to be put above it, where it would change
+# nothing the router calls.
+_ROUTED: WeakSet[Handler] = WeakSet()
+
+
+def is_routed(handler: Handler) -> bool:
+    """True when ``handler`` is already registered by a route decorator."""
+    try:
+        return handler in _ROUTED
+    except TypeError:  # not weakly referenceable: not something we registered
+        return False
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,11 @@ def _methods(methods: Iterable[str] | None) -> frozenset[str]:
     return chosen
 
 
+def _remember(handler: Handler) -> None:
+    with suppress(TypeError):  # a callable object without weak references
+        _ROUTED.add(handler)
+
+
 class Routes:
     """The decorators; subclasses decide what registering means (``_register``)."""
 
@@ -55,6 +76,7 @@ class Routes:
         def register(handler: H) -> H:
             name = endpoint or getattr(handler, "__name__", None) or repr(handler)
             self._register(RouteSpec(rule, chosen, name, handler))
+            _remember(handler)
             return handler
 
         return register

@@ -22,6 +22,7 @@ from zope.interface import implementer
 
 from ...engine import Exchange, IRequestHandler, answer_failure
 from ...router import Request
+from ...router.routes import is_routed
 from .spec import FaultName, FaultRule, FaultSpec, FaultSpecError, parse_fault, rules_for
 from .wire import FaultyConnection
 
@@ -133,10 +134,18 @@ def fault(*faults: str | FaultSpec, rng: random.Random | None = None) -> Callabl
 
     Raises:
         FaultSpecError: a fault that cannot be parsed.
+        TypeError: put above the route's decorator, where it would bend nothing.
     """
     rules = rules_for(list(faults), rng)
 
     def decorate(handler: H) -> H:
+        if is_routed(handler):
+            raise TypeError(
+                f"@fault{faults!r} on {getattr(handler, '__name__', handler)!r}: put it below "
+                "@app.get(...) (or the route's decorator): above it, the route is already "
+                "registered and would never be bent"
+            )
+
         @functools.wraps(handler)
         def bent(request: Request, *args: Any, **kwargs: Any) -> Any:
             stall_seconds = bend(request.exchange, rules)
