@@ -44,9 +44,9 @@ def test_the_document_has_har_1_2_s_required_fields() -> None:
     log = document["log"]
     assert log["version"] == "1.2" and log["creator"]["name"] == "labweb"
     for entry in log["entries"]:
-        assert ENTRY_KEYS <= entry.keys()
-        assert REQUEST_KEYS <= entry["request"].keys()
-        assert RESPONSE_KEYS <= entry["response"].keys()
+        assert entry.keys() >= ENTRY_KEYS
+        assert entry["request"].keys() >= REQUEST_KEYS
+        assert entry["response"].keys() >= RESPONSE_KEYS
         assert {"send", "wait", "receive"} <= entry["timings"].keys()
         assert entry["time"] == sum(entry["timings"][k] for k in ("send", "wait", "receive"))
         datetime.fromisoformat(entry["startedDateTime"])
