@@ -41,7 +41,15 @@ def router_snippets() -> list[str]:
 
 
 # The App's pages: each feature has a snippet that builds an App and checks it.
-APP_PAGES = ["router.md", "middleware.md", "sessions.md", "cors.md", "templates.md", "lab.md"]
+APP_PAGES = [
+    "router.md",
+    "middleware.md",
+    "sessions.md",
+    "cors.md",
+    "templates.md",
+    "lab.md",
+    "dashboard.md",
+]
 APP_SNIPPETS = [(page, i) for page in APP_PAGES for i in range(len(snippets(page)))]
 
 
