@@ -151,3 +151,28 @@ def test_observers_added_on_the_app_see_the_test_clients_connections() -> None:
     [exchange] = recorder.exchanges
     assert exchange.status == 200 and exchange.target == "/"
     assert HTTPFactory(app).observers == (recorder,)
+
+
+def test_bytes_after_a_101_belong_to_the_new_protocol_not_to_an_exchange() -> None:
+    app = App()
+
+    @app.websocket("/ws")
+    async def echo(ws: Any) -> None:
+        await ws.accept()
+        await ws.receive()
+
+    factory = HTTPFactory(app, clock=Clock())
+    recorder = record(factory)
+    protocol, transport = connect(factory)
+    handshake = (
+        b"GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    protocol.dataReceived(handshake + b"\x81\x85\x00\x00\x00\x00hello")  # a masked frame
+    assert transport.value().startswith(b"HTTP/1.1 101 ")
+    [connection] = recorder.connections()
+    assert connection["activity"] == Activity.SWITCHED.value
+    protocol.connectionLost(None)  # type: ignore[arg-type]
+    [exchange] = recorder.exchanges
+    assert (exchange.outcome, exchange.status) == (Outcome.SWITCHED, 101)
+    assert bytes(exchange.raw_in) == handshake

@@ -126,3 +126,12 @@ def test_lab_remote_lets_other_machines_in_and_other_paths_go_to_the_app() -> No
     factory = mounted(allow_remote=True)
     assert b'"counters"' in answer(factory, "192.0.2.1", "Host: example.net")
     assert answer(factory, "127.0.0.1", "Host: a", path="/_labx") == b"the app's own _labx"
+
+
+def test_the_feed_stops_once_the_page_has_gone() -> None:
+    app, _ = lab_app()
+    client = app.test_client()
+    with client.websocket_connect("/_lab/feed") as ws:
+        ws.receive_json()
+    client.clock.advance(1)  # the loop wakes once, finds the socket closed, and ends
+    assert client.clock.getDelayedCalls() == []

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from twisted.internet.task import deferLater
 
-from ..router import App, Request, Response, WebSocket, abort
+from ..router import App, Request, Response, WebSocket, WebSocketDisconnect, abort
+from ..router.websocket import WebSocketState
 from .recorder import ExchangeRecorder
 
 PREFIX = "/_lab"
@@ -85,13 +86,16 @@ class Dashboard:
         clock = ws.request.clock
         sent: tuple[int, Any] | None = None
         since = 0
-        while True:
+        while ws.state is WebSocketState.OPEN:
             pool = self.pool_status() if self.pool_status is not None else None
             if sent != (self.recorder.changes, pool):
                 sent = (self.recorder.changes, pool)
                 message = self.state(since)
                 since = message["last"]
-                await ws.send(json.dumps(message))
+                try:
+                    await ws.send(json.dumps(message))
+                except WebSocketDisconnect:
+                    return  # the page went away between two looks
             await deferLater(clock, interval_seconds, lambda: None)
 
 

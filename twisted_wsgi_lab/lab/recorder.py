@@ -231,7 +231,11 @@ class ExchangeRecorder(ConnectionObserver):
 
     def protocol_switched(self, connection: HTTPProtocol, protocol: IProtocol) -> None:
         tracked = self._connections.get(connection)
-        if tracked is not None and tracked.unanswered:
+        if tracked is None:
+            return
+        tracked.assigned += len(tracked.pending)  # what follows the 101 is not HTTP
+        tracked.pending.clear()
+        if tracked.unanswered:
             self._finish(tracked.unanswered.popleft(), Outcome.SWITCHED, 101, connection)
 
     def connection_closed(self, connection: HTTPProtocol, reason: Failure) -> None:
