@@ -49,6 +49,7 @@ APP_PAGES = [
     "templates.md",
     "lab.md",
     "faults.md",
+    "dashboard.md",
 ]
 APP_SNIPPETS = [(page, i) for page in APP_PAGES for i in range(len(snippets(page)))]
 

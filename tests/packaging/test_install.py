@@ -115,6 +115,9 @@ def test_pip_install_lists_labweb_in_twistd_and_uninstall_removes_it(venv):
     assert LISTED.search(venv.twistd_help())
     assert "--max-body=" in venv.check("labweb", "--help")
     assert "--max-body=" in venv.check("twistd", "labweb", "--help")
+    page = "(files('twisted_wsgi_lab.lab') / 'dashboard_page' / 'dashboard.js').read_text()"
+    script = venv.check("python", "-c", f"from importlib.resources import files; print({page})")
+    assert "new WebSocket" in script  # the --lab dashboard's files are package data
 
     venv.pip("uninstall", "--yes", "twisted-wsgi-lab", timeout=QUICK_SECONDS)
     assert not LISTED.search(venv.twistd_help())  # and Twisted's own plugins still load

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from twisted.internet.interfaces import IProtocolNegotiationFactory, IReactorTime
@@ -37,7 +38,14 @@ class HTTPFactory(Factory[HTTPProtocol]):
         limits: Limits | None = None,
         clock: IReactorTime | None = None,
         server_header: bytes = b"labweb/" + __version__.encode("ascii"),
+        observers: Iterable[ConnectionObserver] | None = None,
     ) -> None:
+        """Serve ``handler``; ``observers`` see every connection from the first one.
+
+        Without ``observers``, those the handler carries in ``connection_observers``
+        (a native App's ``add_observer``) are taken, so an App served by any factory,
+        the test client's included, tells its observers without further code.
+        """
         if clock is None:
             from twisted.internet import reactor as default_reactor
 
@@ -47,7 +55,9 @@ class HTTPFactory(Factory[HTTPProtocol]):
         self.clock: IReactorTime = clock
         self.server_header = server_header
         self.connections: set[HTTPProtocol] = set()
-        self.observers: tuple[ConnectionObserver, ...] = ()
+        if observers is None:
+            observers = getattr(handler, "connection_observers", ())
+        self.observers: tuple[ConnectionObserver, ...] = tuple(observers)
 
     def acceptableProtocols(self) -> list[bytes]:
         """ALPN: HTTP/1.1 only; TLS clients (curl, browsers) ask before they send a byte."""

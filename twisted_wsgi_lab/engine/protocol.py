@@ -140,6 +140,12 @@ class HTTPProtocol(Protocol):
         """Requests parsed and not yet answered completely (the one in front included)."""
         return len(self._pipeline)
 
+    @property
+    def bytes_unparsed(self) -> int:
+        """Bytes received and not yet parsed: observers use it to split a read that
+        holds the end of one pipelined request and the start of the next."""
+        return self._parser.buffered_bytes
+
     def date(self) -> bytes:
         """The Date value for a response sent now."""
         return http_date(self.clock.seconds())

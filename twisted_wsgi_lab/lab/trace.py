@@ -15,11 +15,11 @@ import sys
 import time
 from typing import IO, Any
 
-from twisted.internet.address import IPv4Address, IPv6Address
-from twisted.internet.interfaces import IAddress, IProtocol
+from twisted.internet.interfaces import IProtocol
 
 from ..engine import ConnectionObserver, HTTPFactory, HTTPProtocol, TimerKind
 from ..http11 import ProtocolError
+from .text import address_text
 
 DEFAULT_MAX_BYTES = 1024
 _CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f-\xff\\]")
@@ -33,14 +33,6 @@ def trace(
     observer = WireTrace(stream or sys.stderr, max_bytes=max_bytes)
     factory.add_observer(observer)
     return observer
-
-
-def _address(address: IAddress) -> str:
-    if isinstance(address, IPv6Address):
-        return f"[{address.host}]:{address.port}"
-    if isinstance(address, IPv4Address):
-        return f"{address.host}:{address.port}"
-    return str(address)
 
 
 def _escape(data: bytes) -> str:
@@ -84,11 +76,8 @@ class WireTrace(ConnectionObserver):
     def connection_opened(self, connection: HTTPProtocol) -> None:
         self._ids[connection] = next(self._numbers)
         secure = " over TLS (shown decrypted)" if connection.secure else ""
-        self._line(
-            connection,
-            "*",
-            f"connected from {_address(connection.peer)} to {_address(connection.host)}{secure}",
-        )
+        peer, host = address_text(connection.peer), address_text(connection.host)
+        self._line(connection, "*", f"connected from {peer} to {host}{secure}")
 
     def bytes_received(self, connection: HTTPProtocol, data: bytes) -> None:
         self._data(connection, ">", data)

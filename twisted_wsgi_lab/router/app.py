@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from zope.interface import implementer
 
-from ..engine import Exchange, IRequestHandler
+from ..engine import ConnectionObserver, Exchange, IRequestHandler
 from .converters import ConverterRegistry
 from .cors import CORSPolicy
 from .dispatch import Dispatch, path_segments
@@ -75,6 +75,7 @@ class App(Routes):
         self.middlewares: list[Middleware] = []
         self.before_hooks: list[Handler] = []
         self.after_hooks: list[Handler] = []
+        self.connection_observers: list[ConnectionObserver] = []
 
     def __repr__(self) -> str:
         return f"<App with {len(self.matcher.routes())} routes>"
@@ -171,6 +172,15 @@ class App(Routes):
         """Call ``function(request, response)`` on every response; it returns the response."""
         self.after_hooks.append(function)
         return function
+
+    def add_observer(self, observer: ConnectionObserver) -> None:
+        """Tell ``observer`` every event of the connections this App is served on.
+
+        Wherever the App is served (``labweb``, ``twistd labweb``, ``HTTPFactory(app)``,
+        the test client), the factory registers these observers; add them before
+        serving starts, as a factory sees only the observers it was built with.
+        """
+        self.connection_observers.append(observer)
 
     def add_cors(
         self,

@@ -25,6 +25,9 @@ from .headers import Headers
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from twisted.internet.testing import StringTransport
+
+    from ..engine import HTTPProtocol
     from .app import App
     from .ws_test_client import TestWebSocket
 
@@ -60,9 +63,17 @@ class TestClient:
     __test__ = False
 
     def __init__(self, app: App) -> None:
+        self.app = app
         self.clock = Clock()
         self.factory = HTTPFactory(app, clock=self.clock)
         self.cookies: dict[str, str] = {}
+
+    def connect(self) -> tuple[HTTPProtocol, StringTransport]:
+        """A new in-memory connection; observers the App got since the last one see it."""
+        for observer in self.app.connection_observers:
+            if observer not in self.factory.observers:
+                self.factory.add_observer(observer)
+        return connect(self.factory)
 
     def request(
         self,
@@ -97,7 +108,7 @@ class TestClient:
         return self._exchange(head.encode("latin-1") + b"\r\n" + body, method.upper())
 
     def _exchange(self, raw: bytes, method: str) -> TestResponse:
-        protocol, transport = connect(self.factory)
+        protocol, transport = self.connect()
         protocol.dataReceived(raw)
         for _ in range(MAX_CLOCK_STEPS):
             if transport.disconnecting:

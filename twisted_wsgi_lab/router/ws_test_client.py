@@ -24,7 +24,7 @@ from twisted.internet.protocol import connectionDone
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Event, Ping, Pong, TextMessage
 
-from ..testing import connect, parse_responses
+from ..testing import parse_responses
 from .headers import Headers
 from .websocket import WebSocketDisconnect
 from .ws_handshake import accept_token
@@ -72,7 +72,7 @@ def open_websocket(
     target = path + ("?" + urlencode(query, doseq=True) if query else "")
     head = f"GET {target} HTTP/1.1\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in fields.items())
-    protocol, transport = connect(client.factory)
+    protocol, transport = client.connect()
     protocol.dataReceived(head.encode("latin-1") + b"\r\n")
     session = TestWebSocket(client, protocol, transport)
     session.handshake(fields.get("Sec-WebSocket-Key") or "")

@@ -27,21 +27,46 @@ This request was <code>{method} {path}</code> over {protocol}.</p>
 labweb --app mymodule:create_app()     # call a factory
 twistd -n labweb --app mymodule:app    # the same, as a twistd plugin
 labweb --help                          # every option</pre>
+<h2>The lab</h2>
+{lab}
 </body>
 </html>
 """
 
 
-def default_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    """Describe labweb and how to serve an application with it."""
-    body = _PAGE.format(
-        version=__version__,
-        method=escape(environ["REQUEST_METHOD"]),
-        path=escape(environ["PATH_INFO"]),
-        protocol=escape(environ["SERVER_PROTOCOL"]),
-    ).encode("utf-8")
-    start_response(
-        "200 OK",
-        [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
-    )
-    return [body]
+_LAB_ON = """<p>The dashboard is on: <a href="/_lab">/_lab</a> shows the live connections,
+the last exchanges with their raw bytes, and counters, updated as requests come. It
+answers clients on this machine only, unless labweb runs with <code>--lab-remote</code>.</p>
+"""
+
+_LAB_OFF = """<p>Start labweb with <code>--lab</code> to watch this server live at
+<a href="/_lab">/_lab</a>: the connections, the last exchanges with their raw bytes,
+counters and latency. <code>--trace</code> prints every byte to standard error, and
+<code>--har FILE</code> saves the last exchanges as a HAR file.</p>
+"""
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def default_page(*, lab: bool) -> WSGIApp:
+    """The built-in page; it links to the dashboard, and says how to turn it on."""
+
+    def default_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Describe labweb and how to serve an application with it."""
+        body = _PAGE.format(
+            version=__version__,
+            method=escape(environ["REQUEST_METHOD"]),
+            path=escape(environ["PATH_INFO"]),
+            protocol=escape(environ["SERVER_PROTOCOL"]),
+            lab=_LAB_ON if lab else _LAB_OFF,
+        ).encode("utf-8")
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    return default_app
+
+
+default_app = default_page(lab=False)

@@ -11,6 +11,7 @@ from typing import Any
 from twisted.python import usage
 
 from ..http11.limits import Limits
+from .lab_options import LAB_FLAGS, LAB_PARAMETERS, check_lab_options
 from .units import OFF, format_value, parse_count, parse_seconds, parse_size
 from .workers_options import check_worker_options
 
@@ -213,6 +214,7 @@ class LabWebOptions(usage.Options):
             "processes serving the app, or auto for one per CPU; above 1, a supervisor "
             "binds the --listen sockets once and runs the workers",
         ],
+        *LAB_PARAMETERS,
         *_limit_parameters(),
     ]
     optFlags = [  # noqa: RUF012 (usage.Options reads this class attribute)
@@ -221,6 +223,7 @@ class LabWebOptions(usage.Options):
             None,
             "print every byte in (> ) and out (< ) of every connection, as curl -v does",
         ],
+        *LAB_FLAGS,
         [
             "reload",
             None,
@@ -323,6 +326,7 @@ class LabWebOptions(usage.Options):
         self._check_logging()
         self._check_endpoints()
         check_worker_options(self)
+        check_lab_options(self)
 
     def _check_mode(self) -> None:
         # Whether the user chose: a native App ignores both, and says so only then.

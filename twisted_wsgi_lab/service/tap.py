@@ -16,13 +16,15 @@ from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory, IRequestHandler
+from ..lab import ExchangeRecorder
 from ..router import App
 from ..wsgi import WSGIBridge
 from .access_log import AccessLog, open_access_log
 from .app_loader import AppLoadError, load_app
-from .default_app import default_app
+from .default_app import default_page
 from .health import HealthCheck
 from .http_service import HTTPService
+from .lab_setup import install_har, lab_recorder, with_dashboard
 from .options import LabWebOptions
 from .proxy_headers import ProxyHeadersHandler
 from .workers_options import supervises
@@ -66,7 +68,7 @@ def makeService(options: LabWebOptions) -> IService:
 def _load(options: LabWebOptions) -> tuple[Any, str]:
     """The app and its name; with ``--debug``, the traceback of a failed import too."""
     if not options["app"]:
-        return default_app, "the built-in page"
+        return default_page(lab=options["lab"]), "the built-in page"
     try:
         return load_app(options["app"], options["app-dir"]), options["app"]
     except AppLoadError as error:
@@ -94,8 +96,12 @@ def _http_service(options: LabWebOptions) -> HTTPService:
         debug=options["debug"],
         multiprocess=bool(options.get("multiprocess")),
     )
-    handler, health = _with_health(_behind_proxies(_with_faults(bridge, options), options), options)
-    factory = _observe(HTTPFactory(handler, limits=limits), options)
+    recorder = lab_recorder(options)
+    handler = with_dashboard(
+        _with_faults(bridge, options), recorder, options, pool_status=bridge.pool_status
+    )
+    handler, health = _with_health(_behind_proxies(handler, options), options)
+    factory = _observe(HTTPFactory(handler, limits=limits), options, recorder)
     return HTTPService(
         factory,
         options["listen"],
@@ -132,8 +138,14 @@ def _with_health(
     return health, health
 
 
-def _observe(factory: HTTPFactory, options: LabWebOptions) -> HTTPFactory:
+def _observe(
+    factory: HTTPFactory, options: LabWebOptions, recorder: ExchangeRecorder | None
+) -> HTTPFactory:
     """Register the observers the options ask for (none: the plain, free path)."""
+    if recorder is not None:
+        factory.add_observer(recorder)
+        if options["har"]:
+            install_har(recorder, options["har"])
     if options["trace"]:
         _trace(factory, options)
     target = options["access-log"]
@@ -200,8 +212,12 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> HTTPServ
             " routes under a prefix with app.include(router, prefix=...)",
             app=app_name,
         )
-    handler, health = _with_health(_behind_proxies(_with_faults(app, options), options), options)
-    factory = _observe(HTTPFactory(handler, limits=options["limits"]), options)
+    recorder = lab_recorder(options)
+    handler = with_dashboard(_with_faults(app, options), recorder, options)
+    handler, health = _with_health(_behind_proxies(handler, options), options)
+    # The handler may wrap the App: its observers are handed over by name.
+    factory = HTTPFactory(handler, limits=options["limits"], observers=app.connection_observers)
+    factory = _observe(factory, options, recorder)
     return HTTPService(
         factory,
         options["listen"],

@@ -62,6 +62,15 @@ class WSGIBridge:
         """``"threads"`` with a thread pool, else ``"reactor"``."""
         return "reactor" if self.threadpool is None else "threads"
 
+    def pool_status(self) -> dict[str, int] | None:
+        """The thread pool now, for the lab: ``threads``, ``busy``, and ``waiting``
+        (requests queued for a free thread); None in reactor mode."""
+        pool = self.threadpool
+        if pool is None:
+            return None
+        waiting = self.wait_watch.waiting if self.wait_watch is not None else 0
+        return {"threads": int(pool.max), "busy": len(pool.working), "waiting": waiting}
+
     def handle(self, exchange: Exchange) -> None:
         """Start the application for one request, in the bridge's mode."""
         head = exchange.head
