@@ -86,7 +86,9 @@ class LatencyHistogram:
             raise HistogramMismatchError("histograms differ in precision or highest value")
         if other.count == 0:
             return
-        self._counts = [mine + theirs for mine, theirs in zip(self._counts, other._counts)]
+        self._counts = [
+            mine + theirs for mine, theirs in zip(self._counts, other._counts, strict=True)
+        ]
         self.min = other.min if self.count == 0 else min(self.min, other.min)
         self.max = max(self.max, other.max)
         self.count += other.count
