@@ -24,11 +24,26 @@ class LoadResult:
     errors: int  # connect, read, timeout and protocol errors, together
     status_counts: dict[str, int] = field(default_factory=dict)  # "200" -> count
     bytes_received: int = 0
-    # "p50", "p75", "p90", "p99" and "max", in milliseconds
+    # "p50", "p75", "p90", "p99", "max" and "mean", in milliseconds
     latency_ms: dict[str, float] = field(default_factory=dict)
     # CPU the load generator itself used (user + system), so the report can say how
     # much of the shared machine the load took; None when not measured
     generator_cpu_seconds: float | None = None
+    # errors by kind: "connect", "read", "write", "timeout" (both tools), "protocol"
+    # (loadgen: bytes that are not an HTTP response); they add up to ``errors``
+    error_counts: dict[str, int] = field(default_factory=dict)
+    # answers of status 400 or more: wrk's "Non-2xx or 3xx responses", its only status
+    # figure (its status_counts stay empty)
+    http_errors: int = 0
+    reconnects: int = 0  # loadgen: connections the server closed (Connection: close...)
+    # loadgen --idle-connections: asked for, answered their one request, closed by the
+    # server during the hold
+    idle_connections: int = 0
+    idle_connections_established: int = 0
+    idle_connections_dropped: int = 0
+    # loadgen --slow-readers: how many, and the bytes they read in all
+    slow_readers: int = 0
+    slow_reader_bytes: int = 0
 
     @property
     def requests_per_second(self) -> float:

@@ -207,7 +207,8 @@ def parse_head(head: bytes) -> _Head:
     if not parts[1].isdigit():
         raise ResponseParseError(f"bad status code: {parts[1]!r}")
     keep_alive = parts[0] == b"HTTP/1.1"
-    chunked, lengths = False, set()
+    chunked = False
+    lengths: set[bytes] = set()
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
         if not colon:
