@@ -150,10 +150,10 @@ class LoadConnection(Protocol):
         self.group.in_flight -= 1
         self.cancel_timer()
         self.arm_timer()
-        self.group.answered(self)
         if not keep_alive:
             self.group.counters.reconnects += 1
             self.close()
+        self.group.answered(self)
 
     def pace_reading(self) -> None:
         """A slow reader stops reading now and resumes after its interval."""

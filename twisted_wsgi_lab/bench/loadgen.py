@@ -151,7 +151,8 @@ class LoadRun:
             if not done.called:
                 done.callback(None)
 
-        load.when_drained = finish
+        # drained is noticed inside a connection's dataReceived: finish after it returns
+        load.when_drained = lambda: self.reactor.callLater(0, finish)
         load.check_drained()
         deadline = self.reactor.callLater(self.spec.duration_seconds, finish)
         await done
