@@ -49,7 +49,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import deferLater
 
-from .load_connection import ConnectionGroup, ReadPace, RequestBudget
+from .load_connection import ConnectionGroup, LoadCounters, ReadPace, RequestBudget
 from .load_result import LoadResult
 from .load_spec import LoadSpec, NotLoopbackError
 
@@ -136,7 +136,7 @@ class LoadRun:
         if spec.warmup_seconds:
             await self.sleep(spec.warmup_seconds)
         now = time.perf_counter()
-        load.counters.reset(now)
+        load.counters = LoadCounters(measure_from=now)  # the warm-up is forgotten
         load.budget.left = spec.max_requests
         return now, cpu_seconds()
 
