@@ -29,6 +29,7 @@ class Seen:
     connections_made: int = 0
     big_bytes_written: int = 0
     big_pauses: int = 0
+    most_requests_in_one_read: int = 0  # more than 1: the client pipelines
 
 
 @implementer(IPushProducer)
@@ -66,6 +67,7 @@ class RecordingProtocol(Protocol):
         self.h11 = h11.Connection(h11.SERVER)
         self.body = 0
         self.head: Any = None
+        self.in_this_read = 0
 
     def connectionMade(self) -> None:
         self.seen.open_connections += 1
@@ -76,6 +78,7 @@ class RecordingProtocol(Protocol):
 
     def dataReceived(self, data: bytes) -> None:
         self.h11.receive_data(data)
+        self.in_this_read = 0
         while self.transport is not None and not self.transport.disconnecting:  # type: ignore[attr-defined]
             event = self.h11.next_event()
             if event is h11.NEED_DATA or event is h11.PAUSED:
@@ -85,6 +88,9 @@ class RecordingProtocol(Protocol):
             elif isinstance(event, h11.Data):
                 self.body += len(event.data)
             elif isinstance(event, h11.EndOfMessage):
+                self.in_this_read += 1
+                most = max(self.seen.most_requests_in_one_read, self.in_this_read)
+                self.seen.most_requests_in_one_read = most
                 self.answer()
 
     def answer(self) -> None:

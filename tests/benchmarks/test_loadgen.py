@@ -1,8 +1,10 @@
-"""labweb's load generator, as the runner uses it: a child process against a real server.
+"""labweb's load generator against a real server on 127.0.0.1, bounded runs of a second or less.
 
-The server (``load_server.py``) runs in this process's reactor thread on 127.0.0.1 and
-remembers every request, connection and pause; the loadgen runs as
-``python -m twisted_wsgi_lab.bench.loadgen``. Every run is a second or less.
+The server (``load_server.py``) runs in this process's reactor thread and remembers
+every request, connection and pause. Most runs use ``run_load`` in that same reactor
+(starting Python costs more than a run); those that check what the runner sees (the
+JSON, the idle-ready line, the exit status) run ``python -m
+twisted_wsgi_lab.bench.loadgen`` as a child process, as the runner does.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from typing import Any
 import pytest
 from load_server import BIG_BYTES, Seen, recording_factory
 from twisted.internet import reactor
+from twisted.internet.protocol import Factory
 
+from twisted_wsgi_lab.bench.load_result import LoadResult
 from twisted_wsgi_lab.bench.load_spec import LoadSpec, NotLoopbackError
 from twisted_wsgi_lab.bench.load_tool import LoadProcess, loadgen_command, run_load_process
+from twisted_wsgi_lab.bench.loadgen import run_load
 
 pytestmark = pytest.mark.subprocess
 
@@ -32,15 +37,25 @@ def server(in_reactor: Callable[..., Any]) -> Iterator[tuple[str, Seen]]:
     in_reactor(port.stopListening)
 
 
-def load(url: str, **options: Any) -> Any:
-    options.setdefault("duration_seconds", 0.5)
-    options.setdefault("connections", 2)
-    return run_load_process(LoadSpec(url, **options), tool="loadgen")
+@pytest.fixture
+def load(in_reactor: Callable[..., Any]) -> Callable[..., LoadResult]:
+    """load(url, **spec) -> the result of run_load in the reactor thread."""
+
+    def run(url: str, **options: Any) -> LoadResult:
+        options.setdefault("duration_seconds", 0.5)
+        options.setdefault("connections", 2)
+        result: LoadResult = in_reactor(run_load, reactor, LoadSpec(url, **options))
+        return result
+
+    return run
 
 
-def test_a_short_run_counts_every_answer_and_its_latency(server: tuple[str, Seen]) -> None:
+def test_a_short_run_in_a_child_process_counts_every_answer_and_its_latency(
+    server: tuple[str, Seen],
+) -> None:
     base, seen = server
-    result = load(base + "/", connections=4)
+    spec = LoadSpec(base + "/", connections=4, duration_seconds=0.5)
+    result = run_load_process(spec, tool="loadgen")
     assert result.tool == "loadgen"
     assert result.requests > 0
     assert result.status_counts == {"200": result.requests}
@@ -52,7 +67,9 @@ def test_a_short_run_counts_every_answer_and_its_latency(server: tuple[str, Seen
     assert result.generator_cpu_seconds is not None and result.generator_cpu_seconds > 0
 
 
-def test_a_request_cap_stops_the_run_after_exactly_that_many(server: tuple[str, Seen]) -> None:
+def test_a_request_cap_stops_the_run_after_exactly_that_many(
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
+) -> None:
     base, seen = server
     result = load(base + "/404", max_requests=25, duration_seconds=5)
     assert result.requests == 25 and len(seen.requests) == 25
@@ -61,7 +78,7 @@ def test_a_request_cap_stops_the_run_after_exactly_that_many(server: tuple[str, 
 
 
 def test_a_body_of_n_bytes_reaches_the_server_with_its_content_length(
-    server: tuple[str, Seen],
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
 ) -> None:
     base, seen = server
     result = load(base + "/", method="POST", body_bytes=3000, max_requests=10)
@@ -70,7 +87,7 @@ def test_a_body_of_n_bytes_reaches_the_server_with_its_content_length(
 
 
 def test_connection_close_answers_are_counted_as_reconnects_not_errors(
-    server: tuple[str, Seen],
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
 ) -> None:
     base, seen = server
     result = load(base + "/close", max_requests=20, duration_seconds=5)
@@ -79,23 +96,27 @@ def test_connection_close_answers_are_counted_as_reconnects_not_errors(
     assert seen.connections_made >= 20
 
 
-def test_a_server_that_cuts_connections_shows_as_read_errors(server: tuple[str, Seen]) -> None:
+def test_a_server_that_cuts_connections_shows_as_read_errors(
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
+) -> None:
     base, _ = server
     result = load(base + "/abort")
     assert result.requests == 0
     assert result.error_counts["read"] > 0 and result.errors == result.error_counts["read"]
 
 
-def test_a_refused_connect_is_counted_and_the_run_still_ends(server: tuple[str, Seen]) -> None:
-    base, _ = server
-    closed_port = base.rsplit(":", 1)[1]
-    refused = LoadSpec(f"http://127.0.0.1:{int(closed_port) + 1}/", duration_seconds=0.3)
-    result = run_load_process(refused, tool="loadgen")
+def test_a_refused_connect_is_counted_and_the_run_still_ends(
+    in_reactor: Callable[..., Any], load: Callable[..., LoadResult]
+) -> None:
+    listening = in_reactor(lambda: reactor.listenTCP(0, Factory(), interface="127.0.0.1"))
+    closed_port = listening.getHost().port
+    in_reactor(listening.stopListening)
+    result = load(f"http://127.0.0.1:{closed_port}/", duration_seconds=0.3)
     assert result.requests == 0 and result.error_counts["connect"] > 0
 
 
 def test_a_server_that_never_answers_gives_timeouts_and_the_run_ends_on_time(
-    server: tuple[str, Seen],
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
 ) -> None:
     base, _ = server
     started = time.monotonic()
@@ -120,7 +141,7 @@ def test_idle_connections_are_all_open_at_the_server_while_held(server: tuple[st
 
 
 def test_slow_readers_read_slowly_so_the_server_is_paused_while_others_are_served(
-    server: tuple[str, Seen],
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
 ) -> None:
     base, seen = server
     result = load(
@@ -164,3 +185,43 @@ def test_the_help_documents_both_special_modes() -> None:
     assert done.returncode == 0
     assert "--idle-connections" in done.stdout and "--slow-readers" in done.stdout
     assert "Idle connections:" in done.stdout and "Slow readers:" in done.stdout
+
+
+def test_pipelining_keeps_several_requests_outstanding_and_answers_all(
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
+) -> None:
+    base, seen = server
+    result = load(base + "/", pipeline=4, max_requests=40, connections=1, duration_seconds=5)
+    assert result.requests == 40 and len(seen.requests) == 40 and result.errors == 0
+    assert seen.most_requests_in_one_read > 1
+
+
+def test_idle_connections_the_server_closes_are_reported_as_dropped(
+    server: tuple[str, Seen], load: Callable[..., LoadResult]
+) -> None:
+    base, seen = server
+    result = load(base + "/close", connections=0, idle_connections=5, idle_seconds=0.3)
+    assert result.idle_connections_established == 5
+    assert result.idle_connections_dropped == 5
+    assert seen.connections_made == 5  # idle connections are never replaced
+
+
+def chunked_hello(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    """A generator and no Content-Length: labweb frames the answer as chunked."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"Hello, "
+    yield b"chunked "
+    yield b"world!\n"
+
+
+def test_labweb_itself_answers_with_chunked_bodies_that_the_loadgen_frames(
+    serve_handler: Callable[..., int], load: Callable[..., LoadResult]
+) -> None:
+    from twisted_wsgi_lab import WSGIBridge
+
+    port = serve_handler(WSGIBridge(chunked_hello))
+    result = load(f"http://127.0.0.1:{port}/", max_requests=30, duration_seconds=5)
+    assert result.requests == 30 and result.status_counts == {"200": 30}
+    assert result.errors == 0 and result.reconnects == 0
+    head_bytes = len(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert result.bytes_received > 30 * (head_bytes + len(b"7\r\nHello, \r\n") * 3)
