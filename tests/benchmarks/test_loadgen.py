@@ -225,3 +225,20 @@ def test_labweb_itself_answers_with_chunked_bodies_that_the_loadgen_frames(
     assert result.errors == 0 and result.reconnects == 0
     head_bytes = len(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
     assert result.bytes_received > 30 * (head_bytes + len(b"7\r\nHello, \r\n") * 3)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"connections": 0},
+        {"duration_seconds": 0},
+        {"max_requests": 0},
+        {"method": "GET /x"},
+        {"headers": (("X-A", "1\r\nX-Injected: 1"),)},
+        {"body_bytes": -1},
+    ],
+    ids=["nothing-to-do", "no-duration", "no-requests", "method", "header-crlf", "body"],
+)
+def test_a_spec_that_cannot_make_a_sane_run_is_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        LoadSpec("http://127.0.0.1:8000/", **options)

@@ -47,7 +47,8 @@ class LoadSpec:
 
         Raises:
             NotLoopbackError: the host is not 127.0.0.1, ::1 or localhost.
-            ValueError: not an http:// URL, or a negative or zero count or time.
+            ValueError: not an http:// URL, a negative or zero count or time, or a
+                method, path or header that would not make one valid request line.
         """
         target = urlsplit(self.url)
         if target.scheme != "http" or not target.hostname:
@@ -58,6 +59,15 @@ class LoadSpec:
                 "or localhost, never to another machine"
             )
         self._check_ranges()
+        self._check_request()
+
+    def _check_request(self) -> None:
+        """A method of letters, and no CR or LF anywhere: one request, not two."""
+        if not self.method.isalpha() or not self.method.isascii():
+            raise ValueError(f"the method must be letters, like GET, not {self.method!r}")
+        texts = [self.path, self.slow_path, *(part for pair in self.headers for part in pair)]
+        if any("\r" in text or "\n" in text for text in texts):
+            raise ValueError("CR and LF are not allowed in the path, slow_path or headers")
 
     def _check_ranges(self) -> None:
         positive: dict[str, float] = {

@@ -30,9 +30,17 @@ Two modes for the benchmark scenarios:
   figures are the C connections' only; ``slow_reader_bytes`` says what the slow ones
   read. Run once without and once with slow readers to see whether they hold others back.
 
+Errors (``errors``, and ``error_counts`` by kind: connect, read, timeout, protocol)
+are those of every connection, idle and slow ones included; the other figures are
+the load connections' (the idle ones' when ``-c 0``).
+
 Load only goes to 127.0.0.1, ::1 or localhost; any other host is refused (exit 2).
 Every run is bounded: it ends after warm-up + duration (plus the idle hold, the
 set-up of idle and slow connections and one timeout) even if the server hangs.
+
+From Python: ``run_load(reactor, LoadSpec(...))`` runs in this process and fires with
+the ``LoadResult``; ``load_tool.run_load_process(spec)`` runs it in a child process,
+with wrk when it is installed and able to.
 """
 
 from __future__ import annotations
@@ -109,7 +117,7 @@ class LoadRun:
         )
         await self.until(lambda: idle.settled >= spec.idle_connections, spec.timeout_seconds)
         if self.on_idle_ready is not None:
-            self.on_idle_ready(len(idle.open))
+            self.on_idle_ready(len(idle.open & idle.answered_once))
 
     async def open_slow_readers(self) -> None:
         spec = self.spec
@@ -232,6 +240,25 @@ def run_load(
     return LoadRun(reactor, spec, on_idle_ready=on_idle_ready).start()
 
 
+# (flags, metavar, type, default, help) of every flag but -H
+FLAGS: tuple[tuple[tuple[str, ...], str, type, object, str], ...] = (
+    (("-c", "--connections"), "C", int, 10, "keep-alive connections (default 10)"),
+    (("-d", "--duration"), "S", float, 10.0, "seconds of load, a cap (default 10)"),
+    (("-n", "--requests"), "N", int, None, "stop after this many answers"),
+    (("--warmup",), "S", float, 0.0, "seconds of unmeasured load first"),
+    (("-m", "--method"), "METHOD", str, None, "default GET, or POST with --body-bytes"),
+    (("--body-bytes",), "N", int, 0, "send a body of N bytes, with Content-Length"),
+    (("--timeout",), "S", float, 5.0, "seconds per request (default 5)"),
+    (("--pipeline",), "N", int, 1, "requests outstanding per connection (default 1)"),
+    (("--idle-connections",), "K", int, 0, "K connections held idle (see below)"),
+    (("--idle-seconds",), "S", float, 0.0, "how long to hold them"),
+    (("--slow-readers",), "K", int, 0, "K connections reading slowly (see below)"),
+    (("--slow-path",), "PATH", str, "/", "what the slow readers GET (a large response)"),
+    (("--slow-read-bytes",), "B", int, 4096, "bytes per slow read (default 4096)"),
+    (("--slow-read-interval-ms",), "T", float, 100.0, "ms between slow reads (default 100)"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m twisted_wsgi_lab.bench.loadgen",
@@ -239,23 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Two modes" + (__doc__ or "").partition("Two modes")[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add = parser.add_argument
-    add("url", help="http://127.0.0.1:PORT/PATH (or [::1], or localhost)")
-    add("-c", "--connections", type=int, default=10, help="keep-alive connections (default 10)")
-    add("-d", "--duration", type=float, default=10.0, help="seconds of load, a cap (default 10)")
-    add("-n", "--requests", type=int, default=None, help="stop after this many answers")
-    add("--warmup", type=float, default=0.0, help="seconds of unmeasured load first")
-    add("-m", "--method", default=None, help="GET, or POST with --body-bytes")
-    add("-H", "--header", action="append", default=[], help="'Name: value', repeatable")
-    add("--body-bytes", type=int, default=0, help="send a body of N bytes")
-    add("--timeout", type=float, default=5.0, help="seconds per request (default 5)")
-    add("--pipeline", type=int, default=1, help="requests outstanding per connection")
-    add("--idle-connections", type=int, default=0, help="K connections held idle")
-    add("--idle-seconds", type=float, default=0.0, help="how long to hold them")
-    add("--slow-readers", type=int, default=0, help="K connections reading slowly")
-    add("--slow-path", default="/", help="what the slow readers GET (a large response)")
-    add("--slow-read-bytes", type=int, default=4096, help="bytes per slow read (4096)")
-    add("--slow-read-interval-ms", type=float, default=100.0, help="ms between reads (100)")
+    parser.add_argument("url", help="http://127.0.0.1:PORT/PATH (or [::1], or localhost)")
+    for flags, metavar, kind, default, text in FLAGS:
+        parser.add_argument(*flags, metavar=metavar, type=kind, default=default, help=text)
+    parser.add_argument(
+        "-H", "--header", metavar="'NAME: VALUE'", action="append", default=[], help="repeatable"
+    )
     return parser
 
 
