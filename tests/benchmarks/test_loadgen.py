@@ -137,7 +137,7 @@ def test_idle_connections_are_all_open_at_the_server_while_held(server: tuple[st
         process.stop()
     assert result.idle_connections_established == 30 and result.idle_connections_dropped == 0
     assert len(seen.requests) == 30 and result.requests == 30
-    assert 0.9 < result.duration_seconds < 2.0
+    assert 0.9 < result.duration_seconds < 3.0
 
 
 def test_slow_readers_read_slowly_so_the_server_is_paused_while_others_are_served(

@@ -93,14 +93,19 @@ class LoadRun:
         return finished
 
     async def run(self) -> LoadResult:
+        """Idle connections first, then slow readers, then the measured load.
+
+        Without load (``-c 0``) the figures are the idle connections' one request
+        each, timed from the first connect to the end of the hold.
+        """
         spec = self.spec
+        started, cpu_before = time.perf_counter(), cpu_seconds()
         hold_until = 0.0
         if spec.idle_connections:
             await self.open_idle()
             hold_until = time.perf_counter() + spec.idle_seconds
         if spec.slow_readers:
             await self.open_slow_readers()
-        started, cpu_before = time.perf_counter(), cpu_seconds()
         if spec.connections:
             started, cpu_before = await self.warm_up()
             await self.measure()
