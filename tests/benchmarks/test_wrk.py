@@ -19,7 +19,7 @@ from load_server import Seen, recording_factory
 from twisted.internet import reactor
 
 from twisted_wsgi_lab.bench.load_spec import LoadSpec
-from twisted_wsgi_lab.bench.load_tool import choose_tool, run_load_process
+from twisted_wsgi_lab.bench.load_tool import LoadProcess, choose_tool, run_load_process
 from twisted_wsgi_lab.bench.wrk import WrkError, lua_script, parse_wrk_output, wrk_command
 
 OUTPUT = Path(__file__).parent / "wrk_output"
@@ -112,3 +112,9 @@ def test_wrk_sends_a_post_body_through_its_lua_script(server: tuple[str, Seen]) 
     assert result.tool == "wrk" and result.requests > 0
     assert result.generator_cpu_seconds is not None and result.generator_cpu_seconds > 0
     assert set(seen.requests) == {("POST", "/", 500, "500")}
+
+
+def test_wrk_is_refused_for_a_spec_only_the_loadgen_can_run() -> None:
+    spec = LoadSpec("http://127.0.0.1:1/", connections=0, idle_connections=3)
+    with pytest.raises(ValueError, match="cannot run this spec"):
+        LoadProcess(spec, tool="wrk")

@@ -297,7 +297,8 @@ class ConnectionGroup(ClientFactory):
         self.open.add(connection)
 
     def answered(self, connection: LoadConnection) -> None:
-        self.answered_once.add(connection)
+        if self.one_shot:  # only idle connections are followed one by one
+            self.answered_once.add(connection)
         self.check_drained()
 
     def lost(self, connection: LoadConnection) -> None:
@@ -322,16 +323,17 @@ class ConnectionGroup(ClientFactory):
         if self.one_shot:
             self.gave_up += 1
         else:
-            self.reconnect_later(connector)
+            self.reconnect_later(connector, RECONNECT_DELAY_SECONDS)
 
     def clientConnectionLost(self, connector: IConnector, reason: Failure) -> None:
         if self.running and not self.one_shot:
-            self.reconnect_later(connector)
+            self.reconnect_later(connector, 0)
 
-    def reconnect_later(self, connector: IConnector) -> None:
+    def reconnect_later(self, connector: IConnector, delay_seconds: float) -> None:
+        """Connect again from the reactor loop (not from inside Twisted's callback)."""
         clock: IReactorTime = self.reactor
         self.pending = [call for call in self.pending if call.active()]
-        self.pending.append(clock.callLater(RECONNECT_DELAY_SECONDS, self.redial, connector))
+        self.pending.append(clock.callLater(delay_seconds, self.redial, connector))
 
     def redial(self, connector: IConnector) -> None:
         if self.running:

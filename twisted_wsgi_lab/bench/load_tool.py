@@ -64,22 +64,36 @@ class LoadProcess:
     """One load generator child: started at once, its result read when it ends."""
 
     def __init__(self, spec: LoadSpec, *, tool: str | None = None, wrk_threads: int = 1) -> None:
+        """Start the child now (after wrk's warm-up run, if any).
+
+        Raises:
+            ValueError: an unknown tool, or wrk for a spec only the loadgen can run.
+        """
         self.spec = spec
         self.tool = tool or choose_tool(spec)
+        if self.tool not in ("wrk", "loadgen") or (self.tool == "wrk" and not wrk_can_run(spec)):
+            raise ValueError(f"{self.tool} cannot run this spec; choose_tool() picks one that can")
+        self.cpu_seconds: float | None = None
         self._stack = ExitStack()
+        try:
+            self.process = self._start(wrk_threads)
+        except BaseException:
+            self._stack.close()
+            raise
+        self.deadline = time.monotonic() + spec.hard_deadline_seconds + 5
+
+    def _start(self, wrk_threads: int) -> subprocess.Popen[bytes]:
         # files, not pipes: a child never blocks on a full pipe; read through their
         # names, so the reader's offset is never the writer's
         self._stdout = self._stack.enter_context(output_file())
         self._stderr = self._stack.enter_context(output_file())
         if self.tool == "wrk":
-            script = self._stack.enter_context(script_file(spec))
+            script = self._stack.enter_context(script_file(self.spec))
             self._warm_up_wrk(script, wrk_threads)
-            command = wrk_command(spec, threads=wrk_threads, script=script)
+            command = wrk_command(self.spec, threads=wrk_threads, script=script)
         else:
-            command = loadgen_command(spec)
-        self.deadline = time.monotonic() + spec.hard_deadline_seconds + 5
-        self.process = subprocess.Popen(command, stdout=self._stdout, stderr=self._stderr)
-        self.cpu_seconds: float | None = None
+            command = loadgen_command(self.spec)
+        return subprocess.Popen(command, stdout=self._stdout, stderr=self._stderr)
 
     def _warm_up_wrk(self, script: Path | None, threads: int) -> None:
         """wrk has no warm-up of its own: an unmeasured run first."""
