@@ -19,7 +19,9 @@ class LoadResult:
     tool: str  # "wrk" or "loadgen"
     url: str
     connections: int
-    duration_seconds: float  # measured, from the first request sent to the last answer
+    # measured: from the first request sent (after any warm-up) to the end of the
+    # duration, or to the last answer when a request cap ends the run first
+    duration_seconds: float
     requests: int  # complete responses, any status
     errors: int  # connect, read, timeout and protocol errors, together
     status_counts: dict[str, int] = field(default_factory=dict)  # "200" -> count
@@ -29,8 +31,9 @@ class LoadResult:
     # CPU the load generator itself used (user + system), so the report can say how
     # much of the shared machine the load took; None when not measured
     generator_cpu_seconds: float | None = None
-    # errors by kind: "connect", "read", "write", "timeout" (both tools), "protocol"
-    # (loadgen: bytes that are not an HTTP response); they add up to ``errors``
+    # errors by kind, only those that happened: "connect", "read", "timeout" (both
+    # tools), "write" (wrk), "protocol" (loadgen: bytes that are not an HTTP
+    # response); they add up to ``errors``
     error_counts: dict[str, int] = field(default_factory=dict)
     # answers of status 400 or more: wrk's "Non-2xx or 3xx responses", its only status
     # figure (its status_counts stay empty)
