@@ -19,16 +19,34 @@ class LoadResult:
     tool: str  # "wrk" or "loadgen"
     url: str
     connections: int
-    duration_seconds: float  # measured, from the first request sent to the last answer
+    # measured: from the first request sent (after any warm-up) to the end of the
+    # duration, or to the last answer when a request cap ends the run first
+    duration_seconds: float
     requests: int  # complete responses, any status
     errors: int  # connect, read, timeout and protocol errors, together
     status_counts: dict[str, int] = field(default_factory=dict)  # "200" -> count
     bytes_received: int = 0
-    # "p50", "p75", "p90", "p99" and "max", in milliseconds
+    # "p50", "p75", "p90", "p99", "max" and "mean", in milliseconds
     latency_ms: dict[str, float] = field(default_factory=dict)
     # CPU the load generator itself used (user + system), so the report can say how
     # much of the shared machine the load took; None when not measured
     generator_cpu_seconds: float | None = None
+    # errors by kind, only those that happened: "connect", "read", "timeout" (both
+    # tools), "write" (wrk), "protocol" (loadgen: bytes that are not an HTTP
+    # response); they add up to ``errors``
+    error_counts: dict[str, int] = field(default_factory=dict)
+    # answers of status 400 or more: wrk's "Non-2xx or 3xx responses", its only status
+    # figure (its status_counts stay empty)
+    http_errors: int = 0
+    reconnects: int = 0  # loadgen: connections the server closed (Connection: close...)
+    # loadgen --idle-connections: asked for, answered their one request, closed by the
+    # server during the hold
+    idle_connections: int = 0
+    idle_connections_established: int = 0
+    idle_connections_dropped: int = 0
+    # loadgen --slow-readers: how many, and the bytes they read in all
+    slow_readers: int = 0
+    slow_reader_bytes: int = 0
 
     @property
     def requests_per_second(self) -> float:
