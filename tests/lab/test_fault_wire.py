@@ -343,3 +343,11 @@ def test_a_cut_under_interim_responses_counts_body_bytes_of_the_final_response()
     assert interims.count(b"HTTP/1.1 103 Early Hints\r\n") == 3
     assert final.partition(b"\r\n\r\n")[2] == BODY[:10]  # 10 bytes of the body proper
     assert transport.disconnecting
+
+
+def test_bad_status_after_extra_1xx_bends_the_final_status_line() -> None:
+    protocol, transport, _ = served(["extra-1xx", "bad-status"])
+    protocol.dataReceived(GET)
+    interim, _, final = transport.value().partition(b"\r\n\r\n")
+    assert interim == b"HTTP/1.1 103 Early Hints\r\nX-Labweb-Interim: 1"
+    assert final.startswith(b"HTTP/1.1 2OO OK\r\n")
