@@ -39,7 +39,7 @@ def bend(exchange: Exchange, rules: Sequence[FaultRule]) -> float:
     """Put the response faults of ``rules`` on ``exchange``; return the stall in seconds."""
     response_rules = [rule for rule in rules if rule.spec.name is not FaultName.STALL_READ]
     if response_rules:
-        exchange.interpose(lambda wire: FaultyConnection(wire, exchange, response_rules))
+        exchange.interpose(lambda wire: FaultyConnection.around(wire, exchange, response_rules))
     return sum(
         (rule.spec.param("ms") or 0) / 1000
         for rule in rules
