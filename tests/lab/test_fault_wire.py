@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
 
 from twisted_wsgi_lab import App, HTTPFactory, HTTPProtocol, Request, StreamingResponse
 from twisted_wsgi_lab.engine import Exchange, ResponseStateError
@@ -351,3 +353,10 @@ def test_bad_status_after_extra_1xx_bends_the_final_status_line() -> None:
     interim, _, final = transport.value().partition(b"\r\n\r\n")
     assert interim == b"HTTP/1.1 103 Early Hints\r\nX-Labweb-Interim: 1"
     assert final.startswith(b"HTTP/1.1 2OO OK\r\n")
+
+
+def test_a_stall_is_forgotten_when_the_client_leaves_during_it() -> None:
+    protocol, _, clock = served("stall-read:ms=10000")
+    protocol.dataReceived(GET)
+    protocol.connectionLost(Failure(ConnectionDone()))
+    assert clock.getDelayedCalls() == []  # nothing holds the exchange for ten seconds
