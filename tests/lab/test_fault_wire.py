@@ -360,3 +360,15 @@ def test_a_stall_is_forgotten_when_the_client_leaves_during_it() -> None:
     protocol.dataReceived(GET)
     protocol.connectionLost(Failure(ConnectionDone()))
     assert clock.getDelayedCalls() == []  # nothing holds the exchange for ten seconds
+
+
+@pytest.mark.parametrize("held", ["delay:ms=10000", "trickle:bytes=1,ms=10000"])
+def test_a_held_response_is_forgotten_when_the_client_leaves_after_the_app_finished(
+    held: str,
+) -> None:
+    protocol, transport, clock = served(held)
+    protocol.dataReceived(GET)  # the app has finished: only the fault holds its bytes
+    protocol.connectionLost(Failure(ConnectionDone()))
+    assert clock.getDelayedCalls() == []
+    clock.advance(10)
+    assert len(transport.value()) <= 1  # nothing was written after the client left
