@@ -54,7 +54,7 @@ class FaultyConnection:
         self._timer: IDelayedCall | None = None
         self.phase = Phase.UNPLANNED
         self._finished: Exchange | None = None  # its end, held until the bytes are out
-        exchange.on_disconnect(self._lost)
+        exchange.on_connection_lost(self._lost)  # finished or not: it may hold the end
 
     @classmethod
     def around(
@@ -184,7 +184,7 @@ class FaultyConnection:
         if self.phase is Phase.DELAYING:
             self.phase = Phase.FLOWING
         if not self._connection.answering:
-            self._lost()  # gone after the app finished (before, on_disconnect said so)
+            self._lost()  # closing already: what is written now would be lost
             return
         trickle = self.plan.trickle if self.plan is not None else None
         pending = self._pending
