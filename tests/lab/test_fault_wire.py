@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
 
 from twisted_wsgi_lab import App, HTTPFactory, HTTPProtocol, Request, StreamingResponse
 from twisted_wsgi_lab.engine import Exchange, ResponseStateError
@@ -305,3 +307,68 @@ def test_a_cut_is_made_even_while_the_client_is_slow_to_read() -> None:
     protocol.dataReceived(GET)
     assert transport.value().endswith(b"\r\n\r\n" + BODY[:10])
     assert transport.disconnecting
+
+
+def routed_under(listener_fault: str, route_fault: str) -> tuple[StringTransport, Clock]:
+    """``--fault listener_fault`` in front of an App whose route has ``@fault(route_fault)``."""
+    application = App()
+
+    @application.get("/")
+    @fault(route_fault)
+    def bent(request: Request) -> bytes:
+        return BODY
+
+    protocol, transport, clock = served(listener_fault, handler=application)
+    protocol.dataReceived(GET)
+    clock.advance(1)
+    return transport, clock
+
+
+def test_a_listener_fault_and_a_route_fault_bend_the_real_head_not_an_interim_one() -> None:
+    transport, _ = routed_under("bad-status", "extra-1xx")
+    interim, _, final = transport.value().partition(b"\r\n\r\n")
+    assert interim == b"HTTP/1.1 103 Early Hints\r\nX-Labweb-Interim: 1"
+    assert final.startswith(b"HTTP/1.1 2OO OK\r\n") and final.endswith(BODY)
+    assert transport.disconnecting
+
+
+def test_a_route_fault_under_a_listener_fault_is_applied_once_to_the_whole_response() -> None:
+    transport, _ = routed_under("extra-1xx", "bad-status")
+    interim, _, final = transport.value().partition(b"\r\n\r\n")
+    assert interim == b"HTTP/1.1 103 Early Hints\r\nX-Labweb-Interim: 1"
+    assert final.startswith(b"HTTP/1.1 2OO OK\r\n") and final.endswith(BODY)
+
+
+def test_a_cut_under_interim_responses_counts_body_bytes_of_the_final_response() -> None:
+    transport, _ = routed_under("truncate:bytes=10", "extra-1xx:count=3")
+    interims, _, final = transport.value().rpartition(b"HTTP/1.1 200 OK\r\n")
+    assert interims.count(b"HTTP/1.1 103 Early Hints\r\n") == 3
+    assert final.partition(b"\r\n\r\n")[2] == BODY[:10]  # 10 bytes of the body proper
+    assert transport.disconnecting
+
+
+def test_bad_status_after_extra_1xx_bends_the_final_status_line() -> None:
+    protocol, transport, _ = served(["extra-1xx", "bad-status"])
+    protocol.dataReceived(GET)
+    interim, _, final = transport.value().partition(b"\r\n\r\n")
+    assert interim == b"HTTP/1.1 103 Early Hints\r\nX-Labweb-Interim: 1"
+    assert final.startswith(b"HTTP/1.1 2OO OK\r\n")
+
+
+def test_a_stall_is_forgotten_when_the_client_leaves_during_it() -> None:
+    protocol, _, clock = served("stall-read:ms=10000")
+    protocol.dataReceived(GET)
+    protocol.connectionLost(Failure(ConnectionDone()))
+    assert clock.getDelayedCalls() == []  # nothing holds the exchange for ten seconds
+
+
+@pytest.mark.parametrize("held", ["delay:ms=10000", "trickle:bytes=1,ms=10000"])
+def test_a_held_response_is_forgotten_when_the_client_leaves_after_the_app_finished(
+    held: str,
+) -> None:
+    protocol, transport, clock = served(held)
+    protocol.dataReceived(GET)  # the app has finished: only the fault holds its bytes
+    protocol.connectionLost(Failure(ConnectionDone()))
+    assert clock.getDelayedCalls() == []
+    clock.advance(10)
+    assert len(transport.value()) <= 1  # nothing was written after the client left

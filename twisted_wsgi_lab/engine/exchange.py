@@ -47,6 +47,10 @@ class _Origin:
 class Exchange:
     """The request ``head``, its body as a pausable stream, and the response writer."""
 
+    # What an interposed connection asked to hear of the loss (``on_connection_lost``);
+    # a class default, so the plain path creates nothing for it.
+    _lost_callbacks: list[Callable[[], None]] | None = None
+
     def __init__(self, connection: Connection, head: RequestHead) -> None:
         self.head = head
         self.connection = connection
@@ -179,6 +183,17 @@ class Exchange:
         else:
             self._finish_callbacks.append(callback)
 
+    def on_connection_lost(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` if the connection is lost while it holds this exchange.
+
+        Unlike ``on_disconnect`` (the hosted code's, over at ``finish()``), this holds
+        after ``finish()``: a connection put in with ``interpose`` may still hold the
+        finished response's last bytes, and its end, when the client leaves.
+        """
+        if self._lost_callbacks is None:
+            self._lost_callbacks = []
+        self._lost_callbacks.append(callback)
+
     def interpose(self, wrap: Callable[[Connection], Connection]) -> None:
         """Talk to the connection through ``wrap(connection)`` from now on.
 
@@ -250,6 +265,9 @@ class Exchange:
 
     def connection_lost(self) -> None:
         """From the connection: it is gone; stop the producer and tell the handler."""
+        lost, self._lost_callbacks = self._lost_callbacks, None
+        for callback in lost or ():
+            callback()
         if self.state is _ABORTED or self.state is _DONE:
             return
         self.state = advance(RESPONSE_TRANSITIONS, self.state, "abort")

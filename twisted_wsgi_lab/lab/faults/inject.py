@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -39,7 +40,7 @@ def bend(exchange: Exchange, rules: Sequence[FaultRule]) -> float:
     """Put the response faults of ``rules`` on ``exchange``; return the stall in seconds."""
     response_rules = [rule for rule in rules if rule.spec.name is not FaultName.STALL_READ]
     if response_rules:
-        exchange.interpose(lambda wire: FaultyConnection(wire, exchange, response_rules))
+        exchange.interpose(lambda wire: FaultyConnection.around(wire, exchange, response_rules))
     return sum(
         (rule.spec.param("ms") or 0) / 1000
         for rule in rules
@@ -88,7 +89,8 @@ class FaultInjector:
                 return
         stall_seconds = bend(exchange, rules) if rules else 0.0
         if stall_seconds:
-            exchange.clock.callLater(stall_seconds, self._handle_late, exchange)
+            late = exchange.clock.callLater(stall_seconds, self._handle_late, exchange)
+            exchange.on_disconnect(functools.partial(_cancel_pending, late))
         else:
             self.handler.handle(exchange)
 
@@ -116,6 +118,12 @@ class FaultInjector:
         except Exception:
             log.failure("request handler {handler} failed", handler=self.handler)
             answer_failure(exchange)
+
+
+def _cancel_pending(call: IDelayedCall) -> None:
+    """The client left: a stall still running is forgotten, with the exchange it holds."""
+    if call.active():
+        call.cancel()
 
 
 def _refuse(exchange: Exchange, message: str) -> None:

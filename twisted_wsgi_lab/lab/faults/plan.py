@@ -55,19 +55,27 @@ def eligible(name: FaultName, response: ResponseHead, request: RequestHead) -> b
 class ResponsePlan:
     """The faults' effect on one response.
 
-    ``head`` replaces the response's head (1xx responses first, if any). ``cut_after``
-    counts body bytes (as framed on the wire) after which ``cut`` (TRUNCATE: close,
-    RESET: RST) ends the connection. ``close_after``: close once the response is out,
-    as the stream cannot be trusted past a wrong length or a bad status line.
+    ``head`` replaces the response's head, and ``interim`` (1xx responses) goes before
+    it: the faults that rewrite a head rewrite the final one, whatever their order.
+    ``cut_after`` counts body bytes (as framed on the wire) after which ``cut``
+    (TRUNCATE: close, RESET: RST) ends the connection. ``close_after``: close once the
+    response is out, as the stream cannot be trusted past a wrong length or a bad
+    status line.
     """
 
     faults: tuple[FaultSpec, ...]
     head: bytes
+    interim: bytes = b""
     delay_seconds: float = 0.0
     trickle: tuple[int, float] | None = None  # bytes, seconds between them
     cut: FaultName | None = None
     cut_after: int = 0
     close_after: bool = False
+
+    @property
+    def sent_head(self) -> bytes:
+        """What goes out before the body: the interim responses, then the head."""
+        return self.interim + self.head
 
 
 def plan_response(
@@ -99,7 +107,7 @@ def _apply(
         _, _, fields = plan.head.partition(b"\r\n")
         return replace(plan, head=BAD_STATUS_LINE + b"\r\n" + fields, close_after=True)
     if name is FaultName.EXTRA_1XX:
-        return replace(plan, head=_interim(value("count") or 1, value("status")) + plan.head)
+        return replace(plan, interim=plan.interim + _interim(value("count") or 1, value("status")))
     if name is FaultName.WRONG_LENGTH:
         return replace(plan, head=_wrong_length(plan.head, value("delta") or 0), close_after=True)
     cut_after = value("bytes")

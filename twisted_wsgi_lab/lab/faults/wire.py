@@ -44,7 +44,7 @@ class FaultyConnection:
     def __init__(self, connection: Connection, exchange: Exchange, rules: Sequence[FaultRule]):
         self._connection = connection
         self._exchange = exchange
-        self._rules = rules
+        self._rules = tuple(rules)
         self.limits: Limits = connection.limits
         self.clock: IReactorTime = connection.clock
         self.server_header = connection.server_header
@@ -54,7 +54,22 @@ class FaultyConnection:
         self._timer: IDelayedCall | None = None
         self.phase = Phase.UNPLANNED
         self._finished: Exchange | None = None  # its end, held until the bytes are out
-        exchange.on_disconnect(self._lost)
+        exchange.on_connection_lost(self._lost)  # finished or not: it may hold the end
+
+    @classmethod
+    def around(
+        cls, connection: Connection, exchange: Exchange, rules: Sequence[FaultRule]
+    ) -> Connection:
+        """``connection`` with ``rules`` on ``exchange``'s response: one plan per response.
+
+        Faults from several places (a listener's, a route's) join the plan of the
+        ``FaultyConnection`` already there: one wrapped in another would plan again from
+        bytes the outer one rewrote, and bend an interim head or trip on a bad status.
+        """
+        if isinstance(connection, FaultyConnection) and connection._exchange is exchange:
+            connection._rules = (*connection._rules, *rules)
+            return connection
+        return cls(connection, exchange, rules)
 
     # -- passed through ---------------------------------------------------------------
 
@@ -110,7 +125,7 @@ class FaultyConnection:
         assert plan is not None
         cut = False
         if plan.cut is not None:
-            room = len(plan.head) + plan.cut_after - self._written
+            room = len(plan.sent_head) + plan.cut_after - self._written
             cut = len(data) >= room
             data = data[:room]
         self._written += len(data)
@@ -150,7 +165,7 @@ class FaultyConnection:
         if plan.delay_seconds:
             self.phase = Phase.DELAYING
             self._timer = self.clock.callLater(plan.delay_seconds, self._tick)
-        return plan.head + body
+        return plan.sent_head + body
 
     def _send(self, data: bytes) -> None:
         plan = self.plan
@@ -169,7 +184,7 @@ class FaultyConnection:
         if self.phase is Phase.DELAYING:
             self.phase = Phase.FLOWING
         if not self._connection.answering:
-            self._lost()  # gone after the app finished (before, on_disconnect said so)
+            self._lost()  # closing already: what is written now would be lost
             return
         trickle = self.plan.trickle if self.plan is not None else None
         pending = self._pending
