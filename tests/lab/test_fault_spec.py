@@ -74,3 +74,9 @@ def test_a_chance_follows_the_seeded_random_source() -> None:
     hits = [first.fires() for _ in range(200)]
     assert hits == [second.fires() for _ in range(200)]
     assert 60 < sum(hits) < 140
+
+
+def test_interim_responses_are_capped_so_a_header_cannot_make_huge_heads() -> None:
+    assert parse_fault("extra-1xx:count=100").params["count"] == 100
+    with pytest.raises(FaultSpecError, match="count=1000000 is above 100"):
+        parse_fault("extra-1xx:count=1000000")

@@ -35,6 +35,7 @@ def parse(*argv: str) -> LabWebOptions:
         (["--har", "/nonexistent-dir/x.har"], "--har '/nonexistent-dir/x.har'"),
         (["--lab", "--lab-last", "0"], "--lab-last 0"),
         (["--lab", "--lab-last", "many"], "--lab-last 'many'"),
+        (["--lab-last", "5"], "--lab-last goes with --lab or --har"),
     ],
 )
 def test_a_lab_option_that_cannot_work_is_a_usage_error_naming_it(
@@ -48,6 +49,13 @@ def test_a_lab_option_that_cannot_work_is_a_usage_error_naming_it(
 def test_lab_in_workers_is_the_explicit_way_to_put_the_dashboard_in_workers() -> None:
     options = parse("--lab", "--workers", "2", "--lab-in-workers")
     assert options["lab"] and options["lab-in-workers"]
+
+
+def test_a_relative_har_path_is_kept_absolute_for_a_later_change_of_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert parse("--har", "x.har")["har"] == str(tmp_path / "x.har")
 
 
 def factory_of(*argv: str) -> HTTPFactory:

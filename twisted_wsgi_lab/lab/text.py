@@ -28,12 +28,17 @@ def escape_bytes(data: bytes) -> str:
 
 
 def address_text(address: IAddress) -> str:
-    """``host:port``, ``[v6]:port``, or the socket path; what logs and the lab show."""
+    """``host:port``, ``[v6]:port``, or the socket path; what logs and the lab show.
+
+    Never raises (observers must not): a socket path that is not UTF-8 is escaped.
+    """
     if isinstance(address, IPv6Address):
         return f"[{address.host}]:{address.port}"
     if isinstance(address, IPv4Address):
         return f"{address.host}:{address.port}"
     if isinstance(address, UNIXAddress):
         name = address.name
-        return "unix:" + (name.decode() if isinstance(name, bytes) else str(name or ""))
+        return "unix:" + (
+            name.decode("utf-8", "backslashreplace") if isinstance(name, bytes) else str(name or "")
+        )
     return str(address)

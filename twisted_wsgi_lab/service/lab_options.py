@@ -45,6 +45,8 @@ def check_lab_options(options: Any) -> None:
         usage.UsageError: a bad count, a flag without ``--lab``, the dashboard in
             workers without ``--lab-in-workers``, or ``--har`` with workers.
     """
+    if str(options["lab-last"]) != "100" and not (options["lab"] or options["har"]):
+        raise usage.UsageError("--lab-last goes with --lab or --har, neither of which was given")
     try:
         options["lab-last"] = parse_count(str(options["lab-last"]))
     except ValueError as error:
@@ -52,8 +54,11 @@ def check_lab_options(options: Any) -> None:
     if options["lab-last"] < 1:
         raise usage.UsageError(f"--lab-last {options['lab-last']}: keep at least 1")
     target = options["har"]
-    if target is not None and not os.path.isdir(os.path.dirname(os.path.abspath(target))):
-        raise usage.UsageError(f"--har {target!r}: its directory does not exist")
+    if target is not None:
+        # Absolute now: twistd may change directory before the file is written.
+        options["har"] = os.path.abspath(target)
+        if not os.path.isdir(os.path.dirname(options["har"])):
+            raise usage.UsageError(f"--har {target!r}: its directory does not exist")
     for flag in ("lab-remote", "lab-in-workers"):
         if options[flag] and not options["lab"]:
             raise usage.UsageError(f"--{flag} goes with --lab, which was not given")

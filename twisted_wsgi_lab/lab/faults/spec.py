@@ -48,6 +48,9 @@ PARAMETERS: dict[FaultName, dict[str, int | None]] = {
 
 # The smallest value each parameter takes (delta may be negative: no minimum).
 _MINIMUM = {"ms": 0, "bytes": 0, "count": 1}
+# The largest: a client that may name faults (--fault-header) must not make the server
+# build megabytes of interim heads for one request.
+_MAXIMUM = {"count": 100}
 _COMMON = ("p", "every")
 
 
@@ -102,6 +105,8 @@ def parse_fault(text: str) -> FaultSpec:
             every = _number(name, key, value, minimum=1)
         elif key in params:
             params[key] = _number(name, key, value, minimum=_MINIMUM.get(key))
+            if key in _MAXIMUM and params[key] > _MAXIMUM[key]:  # type: ignore[operator]
+                raise FaultSpecError(f"{name.value}: {key}={value} is above {_MAXIMUM[key]}")
         else:
             known = ", ".join([*PARAMETERS[name], *_COMMON])
             raise FaultSpecError(f"{name.value}: unknown parameter {key!r}; it takes {known}")
