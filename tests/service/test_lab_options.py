@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,25 @@ def test_a_served_app_s_observers_see_its_connections_behind_other_handlers(
     assert get(factory, "/")[1] == b"native"
     assert get(factory, "/healthz")[0] == 200
     assert json.loads(get(factory, "/seen")[1]) == {"statuses": [200, 200]}
+
+
+def test_sigusr1_writes_the_har_and_still_reaches_a_handler_twistd_set_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """twistd reopens --logfile on SIGUSR1: taking the signal must not silence that."""
+    from twisted_wsgi_lab.service import lab_setup
+
+    saved: list[str] = []
+    reopened: list[int] = []
+    monkeypatch.setattr(lab_setup, "save_har", lambda recorder, path: saved.append(path))
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: reopened.append(signum))
+    try:
+        lab_setup._take_sigusr1(ExchangeRecorder(), "x.har")
+        os.kill(os.getpid(), signal.SIGUSR1)
+        from twisted.internet import reactor
+
+        reactor.runUntilCurrent()  # type: ignore[attr-defined]  # the queued save
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert saved == ["x.har"]
+    assert reopened == [signal.SIGUSR1]

@@ -54,13 +54,27 @@ def save_har(recorder: ExchangeRecorder, path: str) -> None:
 
 
 def install_har(recorder: ExchangeRecorder, path: str) -> None:
-    """Write ``path`` once the server has stopped, and whenever SIGUSR1 comes."""
+    """Write ``path`` once the server has stopped, and whenever SIGUSR1 comes.
+
+    The signal is taken when the reactor starts, after twistd has set up its logging:
+    twistd only takes SIGUSR1 (to reopen ``--logfile``) when nobody has it yet, so it
+    keeps its own and this handler calls it after writing the file.
+    """
     from twisted.internet import reactor
 
     reactor.addSystemEventTrigger("after", "shutdown", save_har, recorder, path)
+    reactor.callWhenRunning(_take_sigusr1, recorder, path)
 
-    def on_signal(signum: int, frame: object) -> None:
+
+def _take_sigusr1(recorder: ExchangeRecorder, path: str) -> None:
+    from twisted.internet import reactor
+
+    before = signal.getsignal(signal.SIGUSR1)
+
+    def on_signal(signum: int, frame: Any) -> None:
         reactor.callFromThread(save_har, recorder, path)  # type: ignore[attr-defined]
+        if callable(before):
+            before(signum, frame)
 
     with contextlib.suppress(ValueError):  # not the main thread (a test): at stop only
         signal.signal(signal.SIGUSR1, on_signal)
