@@ -19,7 +19,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = "tcp:0:interface=127.0.0.1"
-WAIT_SECONDS = 20
+# Every deadline here is a bound on waiting for something to happen, never a pause: a
+# test goes on as soon as it happens. On a machine slower still than a loaded 2-core
+# CI runner (where a worker can take 6 s to start), LABWEB_TEST_SLOWDOWN=2 doubles them.
+SLOWDOWN = float(os.environ.get("LABWEB_TEST_SLOWDOWN", "1"))
+WAIT_SECONDS = 20 * SLOWDOWN
+
+
+def scaled(seconds: float) -> float:
+    """A deadline of ``seconds`` on this machine: times ``LABWEB_TEST_SLOWDOWN``."""
+    return seconds * SLOWDOWN
+
+
 TWISTD_RUN = (
     "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; sys.exit(run())"
 )
@@ -60,7 +71,9 @@ class ServerProcess:
             try:
                 line = self._new.get(timeout=0.1)
             except queue.Empty:
-                assert self.process.poll() is None, f"exited early:\n{self.text()}"
+                # Exited, and every line it wrote read: the reader lags behind the exit.
+                exited = self.process.poll() is not None and not self._reader.is_alive()
+                assert not exited or not self._new.empty(), f"exited early:\n{self.text()}"
                 continue
             self.lines.append(line)
             found = re.search(pattern, line)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from server_process import LABWEB, TWISTD, ServerProcess
-from workers_support import Hammer, alive, one_request, ready_workers
+from workers_support import Hammer, alive, answered_by, one_request, ready_workers
 
 pytestmark = pytest.mark.subprocess
 
@@ -78,7 +78,7 @@ def seen(server: ServerProcess, pattern: str) -> None:
 
 
 def served_by(hammer: Hammer) -> set[int]:
-    return {int(body.split()[0]) for body in hammer.bodies}
+    return hammer.served_by()
 
 
 @pytest.mark.parametrize("command", [LABWEB, TWISTD], ids=["labweb", "twistd"])
@@ -87,6 +87,7 @@ def test_two_workers_share_the_sockets_and_say_multiprocess(start, command):
     pids = ready_workers(server, 2)
     with Hammer(server.port) as hammer:
         hammer.wait_for_ok(200)
+        hammer.wait_until_served_by(pids)
     assert hammer.failures == []
     assert served_by(hammer) == set(pids)
     assert all(body.endswith(b" True") for body in hammer.bodies)  # wsgi.multiprocess
@@ -97,6 +98,7 @@ def test_a_native_app_runs_in_workers_the_same_way(start):
     pids = ready_workers(server, 2)
     with Hammer(server.port) as hammer:
         hammer.wait_for_ok(200)
+        hammer.wait_until_served_by(pids)
     assert hammer.failures == []
     assert served_by(hammer) == set(pids)
 
@@ -106,17 +108,21 @@ def test_sighup_replaces_every_worker_one_by_one_without_a_failed_request(start)
     old = ready_workers(server, 2)
     with Hammer(server.port) as hammer:
         hammer.wait_for_ok(50)
+        hammer.wait_until_served_by(old)
         server.signal(signal.SIGHUP)
         new = ready_workers(server, 2)
         for pid in old:
             seen(server, rf"\(pid {pid}\) stopped \(status 0\)")
         before = hammer.ok
         hammer.wait_for_ok(100)
+        hammer.wait_until_served_by(new)
     assert hammer.failures == []
     assert before > 50
     assert set(new).isdisjoint(old)
     assert served_by(hammer) == set(old) | set(new)
-    assert {int(b.split()[0]) for b in _bodies_now(server.port, 20)} == set(new)
+    # Only the new workers answer now, and both do (at least 20 requests, and more
+    # until each has answered: the kernel may give a long run of them to one worker).
+    assert answered_by(server.port, new) == set(new)
 
 
 def _bodies_now(port: int, count: int) -> list[bytes]:
@@ -149,6 +155,7 @@ def test_a_killed_worker_is_replaced_and_only_its_requests_in_flight_can_fail(st
         [replacement] = ready_workers(server, 1)
         failed_by_then = len(hammer.failures)
         hammer.wait_for_ok(60)
+        hammer.wait_until_served_by([replacement])
     print(f"requests failed by the SIGKILL: {failed_by_then} of {hammer.ok + failed_by_then}")
     assert failed_by_then <= 4  # one in flight per client thread at most
     assert len(hammer.failures) == failed_by_then  # none after
@@ -260,7 +267,12 @@ def app(environ, start_response):
 def test_workers_that_never_start_make_the_supervisor_give_up_with_status_3(start, tmp_path):
     (tmp_path / "failing_app.py").write_text(FAILING_WORKER_APP)
     server = start("--app", "failing_app:app", "--workers", "2")
-    assert server.wait(20) == 3
+    # Five start-ups and 7.5 s of back-off: over 30 s on a loaded machine, where a
+    # worker takes 6 s to start. Each failure is waited for in turn instead, so every
+    # step has the whole deadline, however slow the machine.
+    for _ in range(4):
+        server.wait_for(r"failed at start-up \(status 1\); next start in")
+    assert server.wait() == 3  # the fifth: 4 s of back-off and a start-up from here
     text = server.text()
     assert "failed at start-up (status 1); next start in 0.5s" in text
     assert "no worker could start (5 failed in a row, the last: status 1); giving up" in text

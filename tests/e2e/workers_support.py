@@ -7,9 +7,10 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from types import TracebackType
 
-from server_process import ServerProcess
+from server_process import ServerProcess, scaled
 
 READY = re.compile(r"worker (\d+) \(pid (\d+)\) ready")
 
@@ -73,13 +74,49 @@ class Hammer:
                 else:
                     self.failures.append(failure)
 
-    def wait_for_ok(self, count: int, timeout: float = 10) -> None:
+    def wait_for_ok(self, count: int, timeout: float = 30) -> None:
         """Block until ``count`` more requests succeeded (the load is really on)."""
         target = self.ok + count
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while self.ok < target:
             assert time.monotonic() < deadline, f"only {self.ok} requests: {self.failures[:3]}"
             time.sleep(0.02)
+
+    def served_by(self) -> set[int]:
+        """The pids that answered so far (each body starts with the worker's pid)."""
+        with self._lock:
+            return {int(body.split()[0]) for body in self.bodies}
+
+    def wait_until_served_by(self, pids: Iterable[int], timeout: float = 30) -> None:
+        """Block until each of ``pids`` has answered a request, or the deadline passes.
+
+        Which worker accepts a connection is the kernel's choice, and on a loaded
+        machine one worker may take a long run of them: a fixed number of requests
+        proves nothing about spreading. Waiting for each pid does; the caller still
+        asserts on ``served_by()``, which fails if one of them never answered.
+        """
+        wanted = set(pids)
+        deadline = time.monotonic() + scaled(timeout)
+        while not wanted <= self.served_by() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def answered_by(
+    port: int, pids: Iterable[int], *, at_least: int = 20, timeout: float = 30
+) -> set[int]:
+    """The pids answering requests one at a time (``at_least``), until all of ``pids`` did.
+
+    Stops at the deadline with what answered by then, so the caller's assertion that
+    every pid answered (and no other did) still fails if one never does.
+    """
+    wanted = set(pids)
+    seen: set[int] = set()
+    count = 0
+    deadline = time.monotonic() + scaled(timeout)
+    while count < at_least or (not wanted <= seen and time.monotonic() < deadline):
+        seen.add(int(one_request(port)[1].split()[0]))
+        count += 1
+    return seen
 
 
 def ready_workers(server: ServerProcess, count: int) -> list[int]:
