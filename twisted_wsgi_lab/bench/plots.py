@@ -1,0 +1,81 @@
+"""One figure per scenario: throughput, and p50/p99 latency, against concurrency.
+
+matplotlib comes with the ``bench`` extra; ``plots_unavailable`` says so in one line
+when it is missing, and the rest of the run goes on without figures. The Agg backend
+draws without a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .results import Summary
+
+EXTRA_HINT = "plots need matplotlib: pip install 'twisted-wsgi-lab[bench]'"
+
+
+def plots_unavailable() -> str | None:
+    """None when matplotlib can be imported, else the one line saying which extra adds it."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return EXTRA_HINT
+    return None
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    return pyplot
+
+
+def scenario_rows(rows: Sequence[Summary], scenario: str) -> dict[str, list[Summary]]:
+    """The rows of one scenario by model, each sorted by concurrency."""
+    by_model: dict[str, list[Summary]] = {}
+    for row in rows:
+        if row.scenario == scenario:
+            by_model.setdefault(row.model, []).append(row)
+    return {model: sorted(items, key=lambda r: r.concurrency) for model, items in by_model.items()}
+
+
+def draw_scenario(pyplot: Any, scenario: str, title: str, rows: Sequence[Summary]) -> Any:
+    """The figure: req/s on the left, latency (p50 solid, p99 dashed) on the right."""
+    figure, (rate_axes, latency_axes) = pyplot.subplots(1, 2, figsize=(11, 4.2))
+    for model, items in scenario_rows(rows, scenario).items():
+        levels = [row.concurrency for row in items]
+        (line,) = rate_axes.plot(levels, [r.requests_per_second for r in items], "o-", label=model)
+        color = line.get_color()
+        latency_axes.plot(levels, [r.p50_ms for r in items], "o-", color=color, label=model)
+        latency_axes.plot(levels, [r.p99_ms for r in items], "x--", color=color)
+    for axes in (rate_axes, latency_axes):
+        axes.set_xscale("log", base=2)
+        axes.set_xlabel("idle connections" if scenario == "idle" else "concurrent connections")
+        axes.grid(True, alpha=0.3)
+    rate_axes.set_ylabel("requests per second (median)")
+    latency_axes.set_ylabel("latency ms: p50 solid, p99 dashed")
+    latency_axes.set_yscale("log")
+    rate_axes.legend(fontsize="small")
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def write_plots(
+    rows: Sequence[Summary], titles: dict[str, str], directory: Path
+) -> list[Path]:
+    """Write ``<scenario>.png`` and ``<scenario>.svg`` for every scenario; return the paths."""
+    pyplot = _pyplot()
+    written: list[Path] = []
+    for scenario in dict.fromkeys(row.scenario for row in rows):
+        figure = draw_scenario(pyplot, scenario, titles.get(scenario, scenario), rows)
+        for suffix in (".png", ".svg"):
+            path = directory / f"{scenario}{suffix}"
+            figure.savefig(path, dpi=100)
+            written.append(path)
+        pyplot.close(figure)
+    return written
