@@ -8,13 +8,15 @@ spells it with a dot), so every model serves the very same function.
   call. N threads can reach N / 10 ms; an app in the reactor thread 100 req/s at most.
 - ``cpu``: about ``CPU_MILLISECONDS`` of pure Python, holding the GIL.
 - ``download``: a ``LARGE_BODY_BYTES`` response; ``upload`` reads such a request body.
-- ``slow``: ``/`` is hello, any other path the large body that slow readers fetch.
+- ``slow``: ``/`` is hello; any other path streams ``SLOW_BODY_BYTES`` in blocks, for
+  slow readers. It is larger than the kernel's socket buffers on the loopback (up to
+  4 MiB), so a reader that does not read really holds back whoever writes to it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 BLOCKING_SECONDS = 0.010
@@ -24,6 +26,7 @@ CPU_MILLISECONDS = 2.0
 CPU_LOOP_TURNS = 52_000
 LARGE_BODY_BYTES = 1024 * 1024
 READ_BLOCK_BYTES = 64 * 1024
+SLOW_BODY_BYTES = 16 * 1024 * 1024
 
 HELLO_BODY = b"Hello, world!\n"
 LARGE_BODY = b"x" * LARGE_BODY_BYTES
@@ -89,11 +92,22 @@ def upload(environ: dict[str, Any], start_response: StartResponse) -> Iterable[b
     return [body]
 
 
+def blocks(total_bytes: int) -> Iterator[bytes]:
+    """``total_bytes`` of body in ``READ_BLOCK_BYTES`` pieces, made as they are sent."""
+    block = LARGE_BODY[:READ_BLOCK_BYTES]
+    for _ in range(total_bytes // READ_BLOCK_BYTES):
+        yield block
+
+
 def slow(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-    """``/`` is hello (the measured load); any other path is the large body slow readers take."""
+    """``/`` is hello (the measured load); any other path streams the slow readers' body."""
     if environ.get("PATH_INFO", "/") == "/":
         return hello(environ, start_response)
-    return download(environ, start_response)
+    start_response(
+        "200 OK",
+        [("Content-Type", "application/octet-stream"), ("Content-Length", str(SLOW_BODY_BYTES))],
+    )
+    return blocks(SLOW_BODY_BYTES)
 
 
 def measure_cpu_milliseconds(samples: int = 50) -> float:

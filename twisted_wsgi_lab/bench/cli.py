@@ -56,9 +56,17 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--app", metavar="MOD:APP", help="a WSGI app or native App of yours, instead of the scenarios")
+    add(
+        "--app",
+        metavar="MOD:APP",
+        help="a WSGI app or native App of yours, instead of the scenarios",
+    )
     add("--scenarios", default=",".join(SCENARIOS), help=f"from: {','.join(SCENARIOS)}")
-    add("--models", default=",".join(DEFAULT_MODELS), help="from: " + ",".join(DEFAULT_MODELS) + " (threads-N: any N)")
+    add(
+        "--models",
+        default=",".join(DEFAULT_MODELS),
+        help="from: " + ",".join(DEFAULT_MODELS) + " (threads-N: any N)",
+    )
     add("--concurrency", default="1,16,64,256", help="connection counts to measure")
     add("--duration", default="5", metavar="S", help="seconds per load run (wrk: whole seconds)")
     add("--rounds", default="3", metavar="N", help="alternating rounds; medians over them")
@@ -184,7 +192,9 @@ def run(settings: Settings, out: Path, plain: bool) -> int:
         return EXIT_FAILED
     progress.close()
     descriptions = {scenario.name: scenario.description for scenario in settings.scenarios}
-    write_outputs(out, machine, settings_json(settings), descriptions, outcome, sys.stdout, progress.note)
+    write_outputs(
+        out, machine, settings_json(settings), descriptions, outcome, sys.stdout, progress.note
+    )
     return 0
 
 

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .apps import LARGE_BODY_BYTES
+from .apps import SLOW_BODY_BYTES
 from .load_result import LoadResult
 from .processes import BenchError
 
@@ -81,8 +81,10 @@ def run_load(plan: LoadPlan) -> LoadResult:
 LATENCY_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 RE_SUMMARY = re.compile(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m),", re.MULTILINE)
 RE_PERCENTILE = re.compile(r"^\s*(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
-RE_MAX = re.compile(r"^\s*Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)", re.MULTILINE)
-RE_SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+RE_MAX = re.compile(r"^[ \t]*Latency[ \t]+\S+[ \t]+\S+[ \t]+([\d.]+)(us|ms|s|m)", re.MULTILINE)
+RE_SOCKET_ERRORS = re.compile(
+    r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
+)
 RE_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 RE_READ = re.compile(r"requests in [^,]+, ([\d.]+)([KMGT]?B) read")
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
@@ -226,7 +228,7 @@ def read_slowly(host: str, port: int, path: str, stop: threading.Event) -> None:
                 sock.connect((host, port))
                 sock.sendall(request_bytes(host, port, path))
                 received = 0
-                while received < LARGE_BODY_BYTES and not stop.wait(SLOW_READ_PAUSE_SECONDS):
+                while received < SLOW_BODY_BYTES and not stop.wait(SLOW_READ_PAUSE_SECONDS):
                     block = sock.recv(SLOW_READ_BYTES)
                     if not block:
                         break

@@ -40,7 +40,9 @@ def describe_machine(load_tool: str) -> dict[str, Any]:
         "twisted": package_version("twisted"),
         "labweb": twisted_wsgi_lab.__version__,
         "load_generator": load_tool,
-        "load_generator_version": tool_version([load_tool, "--version"]) if load_tool == "wrk" else "",
+        "load_generator_version": tool_version([load_tool, "--version"])
+        if load_tool == "wrk"
+        else "",
     }
 
 

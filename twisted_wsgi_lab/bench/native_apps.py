@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import time
 
-from twisted_wsgi_lab import App, Request, Response
+from twisted_wsgi_lab import App, Request, Response, StreamingResponse
 
 from .apps import (
     BLOCKING_SECONDS,
     CPU_LOOP_TURNS,
     HELLO_BODY,
     LARGE_BODY,
+    SLOW_BODY_BYTES,
+    blocks,
     spin,
 )
 
@@ -74,6 +76,6 @@ def slow_greet(request: Request) -> Response:
 
 
 @slow.get("/big")
-def slow_large(request: Request) -> Response:
-    """The large body slow readers fetch."""
-    return Response(LARGE_BODY, content_type="application/octet-stream")
+def slow_large(request: Request) -> StreamingResponse:
+    """The body slow readers fetch, streamed in blocks."""
+    return StreamingResponse(blocks(SLOW_BODY_BYTES), headers={"Content-Length": str(SLOW_BODY_BYTES)})

@@ -46,10 +46,12 @@ def scenario_rows(rows: Sequence[Summary], scenario: str) -> dict[str, list[Summ
 def draw_scenario(pyplot: Any, scenario: str, title: str, rows: Sequence[Summary]) -> Any:
     """The figure: req/s on the left, latency (p50 solid, p99 dashed) on the right."""
     figure, (rate_axes, latency_axes) = pyplot.subplots(1, 2, figsize=(11, 4.2))
-    for model, items in scenario_rows(rows, scenario).items():
+    palette = pyplot.get_cmap("tab20").colors  # twenty colours: every model its own
+    for number, (model, items) in enumerate(scenario_rows(rows, scenario).items()):
         levels = [row.concurrency for row in items]
-        (line,) = rate_axes.plot(levels, [r.requests_per_second for r in items], "o-", label=model)
-        color = line.get_color()
+        color = palette[(2 * number) % 20 + (2 * number) // 20 % 2]
+        rates = [r.requests_per_second for r in items]
+        rate_axes.plot(levels, rates, "o-", color=color, label=model)
         latency_axes.plot(levels, [r.p50_ms for r in items], "o-", color=color, label=model)
         latency_axes.plot(levels, [r.p99_ms for r in items], "x--", color=color)
     for axes in (rate_axes, latency_axes):
@@ -65,9 +67,7 @@ def draw_scenario(pyplot: Any, scenario: str, title: str, rows: Sequence[Summary
     return figure
 
 
-def write_plots(
-    rows: Sequence[Summary], titles: dict[str, str], directory: Path
-) -> list[Path]:
+def write_plots(rows: Sequence[Summary], titles: dict[str, str], directory: Path) -> list[Path]:
     """Write ``<scenario>.png`` and ``<scenario>.svg`` for every scenario; return the paths."""
     pyplot = _pyplot()
     written: list[Path] = []

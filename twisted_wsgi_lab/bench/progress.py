@@ -22,10 +22,10 @@ class Progress(Protocol):
 class LineProgress:
     """One line per step on a stream: always available."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self._total = total
         self._done = 0
-        self._stream = stream
+        self._stream = sys.stderr if stream is None else stream
 
     def step(self, description: str) -> None:
         self._done += 1

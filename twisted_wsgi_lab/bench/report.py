@@ -82,15 +82,15 @@ def format_number(value: float | None, digits: int = 1) -> str:
 
 
 def table_rows(rows: Sequence[Summary]) -> list[list[str]]:
-    """The cells of the table, one list per summary."""
+    """The cells of the table, one list per summary; no answer at all shows no latency."""
     return [
         [
             row.model,
             str(row.concurrency),
             format_number(row.requests_per_second),
             f"{row.spread_percent:.0f}%",
-            format_number(row.p50_ms, 2),
-            format_number(row.p99_ms, 2),
+            format_number(row.p50_ms if row.requests_per_second else None, 2),
+            format_number(row.p99_ms if row.requests_per_second else None, 2),
             str(row.errors),
             format_number(row.generator_cpu_percent, 0) + "%",
             *([format_number(row.kib_per_idle_connection)] if row.scenario == "idle" else []),

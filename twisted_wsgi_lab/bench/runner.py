@@ -19,8 +19,15 @@ from .load import LoadPlan, run_load
 from .load_result import LoadResult
 from .memory import PeakSampler, tree_kib
 from .models import Launch, Model
-from .processes import HOST, BenchError, Server, free_ports, start_server, stop_server
-from .processes import wait_until_ready
+from .processes import (
+    HOST,
+    BenchError,
+    Server,
+    free_ports,
+    start_server,
+    stop_server,
+    wait_until_ready,
+)
 from .progress import Progress
 from .results import Measurement
 from .scenarios import Scenario

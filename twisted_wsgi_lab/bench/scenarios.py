@@ -39,9 +39,7 @@ class Scenario:
     def plan(self, url: str, concurrency: int, seconds: float) -> LoadPlan:
         """The load for one concurrency level."""
         if self.idle:
-            return LoadPlan(
-                url, IDLE_ACTIVE_CONNECTIONS, seconds, idle_connections=concurrency
-            )
+            return LoadPlan(url, IDLE_ACTIVE_CONNECTIONS, seconds, idle_connections=concurrency)
         return LoadPlan(
             url,
             concurrency,
@@ -89,7 +87,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         _builtin(
             "slow",
-            f"hello under load while {SLOW_READERS} clients read 1 MiB slowly",
+            f"hello under load while {SLOW_READERS} clients read 16 MiB slowly",
             slow_readers=SLOW_READERS,
         ),
     )

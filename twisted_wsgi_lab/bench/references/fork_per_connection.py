@@ -102,7 +102,8 @@ def respond(app: WSGIApp, environ: dict[str, Any], out: socket.socket) -> bool:
         headers = [*headers, ("Content-Length", str(len(body)))]
     head = f"HTTP/1.1 {status}\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers) + "\r\n"
     out.sendall(head.encode("latin-1") + body)
-    return environ.get("HTTP_CONNECTION", "").lower() != "close"
+    connection_field: str = environ.get("HTTP_CONNECTION", "")
+    return connection_field.lower() != "close"
 
 
 def serve_connection(app: WSGIApp, connection: socket.socket, port: int) -> None:

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     """Serve ``module:app`` on ``127.0.0.1:PORT`` until killed."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2 or not args[0].isdigit():
-        raise SystemExit("usage: python -m twisted_wsgi_lab.bench.references.threading_wsgiref PORT module:app")
+        raise SystemExit(
+            "usage: python -m twisted_wsgi_lab.bench.references.threading_wsgiref PORT module:app"
+        )
     server = ThreadingWSGIServer(("127.0.0.1", int(args[0])), QuietHandler)
     server.set_app(load_wsgi_app(args[1]))
     server.serve_forever()
