@@ -107,9 +107,14 @@ def test_a_model_that_cannot_serve_a_scenario_says_why() -> None:
     assert models.MODELS["canned"].skip_reason(SCENARIOS["blocking"]) == "runs no app: hello only"
     assert models.MODELS["canned"].skip_reason(SCENARIOS["hello"]) is None
     wsgi_app = user_scenario("myapp:app", "wsgi")
-    assert models.MODELS["native"].skip_reason(wsgi_app) == "serves native apps, the app is a WSGI app"
+    assert (
+        models.MODELS["native"].skip_reason(wsgi_app) == "serves native apps, the app is a WSGI app"
+    )
     native_app = user_scenario("myapp:app", "native")
-    assert models.MODELS["reactor"].skip_reason(native_app) == "serves wsgi apps, the app is a native App"
+    assert (
+        models.MODELS["reactor"].skip_reason(native_app)
+        == "serves wsgi apps, the app is a native App"
+    )
     assert models.MODELS["native"].skip_reason(native_app) is None
 
 
@@ -136,7 +141,9 @@ def test_without_matplotlib_the_run_still_writes_its_reports_and_names_the_extra
     outcome = Outcome([Measurement("hello", "reactor", 4, 1, result)])
     notes: list[str] = []
     stdout = io.StringIO()
-    outputs.write_outputs(tmp_path, {"cores": 2}, {}, {"hello": "hi"}, outcome, stdout, notes.append)
+    outputs.write_outputs(
+        tmp_path, {"cores": 2}, {}, {"hello": "hi"}, outcome, stdout, notes.append
+    )
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "report.html",
         "results.csv",

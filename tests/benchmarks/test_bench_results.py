@@ -94,7 +94,7 @@ def test_the_json_report_reads_back_to_the_same_summaries(tmp_path: Path) -> Non
 def test_a_file_that_is_not_a_bench_report_is_refused_with_its_name(tmp_path: Path) -> None:
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"servers": []}))
-    with pytest.raises(ReportFormatError, match="other.json: not a labweb bench JSON report"):
+    with pytest.raises(ReportFormatError, match=r"other\.json: not a labweb bench JSON report"):
         read_json(path)
 
 

@@ -78,4 +78,6 @@ def slow_greet(request: Request) -> Response:
 @slow.get("/big")
 def slow_large(request: Request) -> StreamingResponse:
     """The body slow readers fetch, streamed in blocks."""
-    return StreamingResponse(blocks(SLOW_BODY_BYTES), headers={"Content-Length": str(SLOW_BODY_BYTES)})
+    return StreamingResponse(
+        blocks(SLOW_BODY_BYTES), headers={"Content-Length": str(SLOW_BODY_BYTES)}
+    )
