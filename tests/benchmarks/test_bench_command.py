@@ -66,6 +66,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
         (["--concurrency", "0"], "--concurrency"),
         (["--duration", "soon"], "--duration"),
         (["--rounds", "0"], "--rounds"),
+        (["--rounds", "2,3"], "--rounds"),
         (["--models", "reactor,bogus"], "--models"),
         (["--scenarios", "hello,nope"], "--scenarios"),
         (["--app", "no_such_module_here:app"], "--app"),

@@ -88,7 +88,16 @@ def positive_ints(option: str, text: str) -> tuple[int, ...]:
     return values
 
 
+def positive_int(option: str, text: str) -> int:
+    """One integer of at least 1, or a UsageError naming ``option``."""
+    values = positive_ints(option, text)
+    if len(values) != 1:
+        raise UsageError(f"{option}: {text!r} must be one integer")
+    return values[0]
+
+
 def number(option: str, text: str, *, minimum: float) -> float:
+    """A number of at least ``minimum``, or a UsageError naming ``option``."""
     try:
         value = float(text)
     except ValueError:
@@ -147,7 +156,7 @@ def settings_from(options: argparse.Namespace) -> Settings:
         models=chosen_models(options.models),
         concurrency=positive_ints("--concurrency", options.concurrency),
         duration_seconds=number("--duration", options.duration, minimum=0.1),
-        rounds=int(positive_ints("--rounds", options.rounds)[0]),
+        rounds=positive_int("--rounds", options.rounds),
         warmup_seconds=number("--warmup", options.warmup, minimum=0.0),
     )
 
