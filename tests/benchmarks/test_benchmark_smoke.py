@@ -58,8 +58,10 @@ def test_labweb_bench_measures_each_load_shape_and_compares_two_runs(tmp_path: P
 
 def test_memory_peak_passes_for_a_small_upload_and_download() -> None:
     done = run(
-        [sys.executable, str(BENCHMARKS / "memory_peak.py"), "--size", "32M"]
-        + ["--only", "reactor-upload,threads-download"],
+        [
+            *(sys.executable, str(BENCHMARKS / "memory_peak.py"), "--size", "32M"),
+            *("--only", "reactor-upload,threads-download"),
+        ],
         ROOT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
