@@ -44,27 +44,41 @@ def scenario_rows(rows: Sequence[Summary], scenario: str) -> dict[str, list[Summ
 
 
 def draw_scenario(pyplot: Any, scenario: str, title: str, rows: Sequence[Summary]) -> Any:
-    """The figure: req/s on the left, latency (p50 solid, p99 dashed) on the right."""
-    figure, (rate_axes, latency_axes) = pyplot.subplots(1, 2, figsize=(11, 4.2))
+    """req/s, then latency (p50 solid, p99 dashed), then memory per idle connection if any."""
+    by_model = scenario_rows(rows, scenario)
+    with_memory = any(r.kib_per_idle_connection is not None for i in by_model.values() for r in i)
+    panels = 3 if with_memory else 2
+    figure, axes = pyplot.subplots(1, panels, figsize=(5.5 * panels, 4.2))
     palette = pyplot.get_cmap("tab20").colors  # twenty colours: every model its own
-    for number, (model, items) in enumerate(scenario_rows(rows, scenario).items()):
+    for number, (model, items) in enumerate(by_model.items()):
         levels = [row.concurrency for row in items]
         color = palette[(2 * number) % 20 + (2 * number) // 20 % 2]
-        rates = [r.requests_per_second for r in items]
-        rate_axes.plot(levels, rates, "o-", color=color, label=model)
-        latency_axes.plot(levels, [r.p50_ms for r in items], "o-", color=color, label=model)
-        latency_axes.plot(levels, [r.p99_ms for r in items], "x--", color=color)
-    for axes in (rate_axes, latency_axes):
-        axes.set_xscale("log", base=2)
-        axes.set_xlabel("idle connections" if scenario == "idle" else "concurrent connections")
-        axes.grid(True, alpha=0.3)
-    rate_axes.set_ylabel("requests per second (median)")
-    latency_axes.set_ylabel("latency ms: p50 solid, p99 dashed")
-    latency_axes.set_yscale("log")
-    rate_axes.legend(fontsize="small")
+        axes[0].plot(levels, [r.requests_per_second for r in items], "o-", color=color, label=model)
+        axes[1].plot(levels, [r.p50_ms for r in items], "o-", color=color)
+        axes[1].plot(levels, [r.p99_ms for r in items], "x--", color=color)
+        if with_memory:
+            memory = [r.kib_per_idle_connection or 0.0 for r in items]
+            axes[2].plot(levels, memory, "o-", color=color)
+    label_axes(axes, scenario)
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def label_axes(axes: Sequence[Any], scenario: str) -> None:
+    """Log scales for concurrency and latency; a label on every axis."""
+    for panel in axes:
+        panel.set_xscale("log", base=2)
+        panel.set_xlabel("idle connections" if scenario == "idle" else "concurrent connections")
+        panel.grid(True, alpha=0.3)
+    axes[0].set_ylabel("requests per second (median)")
+    axes[1].set_ylabel("latency ms: p50 solid, p99 dashed")
+    axes[1].set_yscale("log")
+    if len(axes) > 2:
+        axes[2].set_ylabel("server memory per idle connection, KiB")
+        axes[2].set_yscale("symlog", linthresh=1.0)  # growth can be ~0, even below it
+        axes[2].set_ylim(bottom=0)
+    axes[0].legend(fontsize="small")
 
 
 def write_plots(rows: Sequence[Summary], titles: dict[str, str], directory: Path) -> list[Path]:
