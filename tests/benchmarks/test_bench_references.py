@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import sys
@@ -19,6 +20,9 @@ from twisted_wsgi_lab.bench.processes import (
     stop_server,
     wait_until_ready,
 )
+from twisted_wsgi_lab.bench.progress import LineProgress
+from twisted_wsgi_lab.bench.runner import Outcome, started
+from twisted_wsgi_lab.bench.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.subprocess
 
@@ -95,3 +99,17 @@ def test_the_threading_server_answers_and_closes_as_http_1_0_servers_do(serve: S
         answer = exchange(sock, GET)
         assert sock.recv(1) == b""  # closed after one response
     assert answer.startswith(b"HTTP/1.0 200 OK\r\n") and answer.endswith(b"Hello, world!\n")
+
+
+def test_a_server_that_does_not_start_is_skipped_with_its_reason_and_output(
+    tmp_path: Path,
+) -> None:
+    argv = [sys.executable, "-c", "import sys; print('no such app'); sys.exit(3)"]
+    server = start_server("broken", free_ports(1)[0], argv, tmp_path, dict(os.environ))
+    outcome = Outcome()
+    progress = LineProgress(1, io.StringIO())
+    assert not started(server, SCENARIOS["hello"], progress, outcome)
+    ((scenario, model, reason),) = outcome.skipped
+    assert (scenario, model) == ("hello", "broken")
+    assert reason.endswith("exited with code 3")
+    assert "no such app" in progress._stream.getvalue()  # type: ignore[attr-defined]

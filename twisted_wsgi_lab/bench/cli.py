@@ -22,7 +22,7 @@ from .outputs import write_outputs
 from .processes import BenchError
 from .progress import make_progress
 from .report import ReportFormatError, read_json, summaries
-from .runner import Settings, count_steps, run_bench
+from .runner import Outcome, Settings, count_steps, run_bench
 from .scenarios import SCENARIOS, Scenario, user_scenario
 
 EXIT_USAGE = 2
@@ -184,7 +184,7 @@ def run_compare(old: Path, new: Path) -> int:
 
 
 def run(settings: Settings, out: Path, plain: bool) -> int:
-    """Measure, then write every output to ``out``."""
+    """Measure, then write every output to ``out``, even after a failure midway."""
     missing = load_tool_available()
     if missing is not None:
         print(f"labweb bench: error: {missing}", file=sys.stderr)
@@ -192,19 +192,22 @@ def run(settings: Settings, out: Path, plain: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
     machine = describe_machine(load_tool())
     progress = make_progress(count_steps(settings), plain=plain)
+    outcome = Outcome()
+    failure: BenchError | None = None
     try:
-        outcome = run_bench(settings, progress)
+        run_bench(settings, progress, outcome)
     except BenchError as error:
+        failure = error
+    finally:
         progress.close()
-        print(f"labweb bench: error: {error}", file=sys.stderr)
-        print("\n".join(error.details), file=sys.stderr)
-        return EXIT_FAILED
-    progress.close()
-    descriptions = {scenario.name: scenario.description for scenario in settings.scenarios}
-    write_outputs(
-        out, machine, settings_json(settings), descriptions, outcome, sys.stdout, progress.note
-    )
-    return 0
+    if failure is not None:
+        print(f"labweb bench: error: {failure}", file=sys.stderr)
+        print("\n".join(failure.details), file=sys.stderr)
+    if outcome.measurements:
+        descriptions = {scenario.name: scenario.description for scenario in settings.scenarios}
+        settings_data = settings_json(settings)
+        write_outputs(out, machine, settings_data, descriptions, outcome, sys.stdout, progress.note)
+    return EXIT_FAILED if failure is not None else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

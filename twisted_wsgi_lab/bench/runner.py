@@ -88,17 +88,21 @@ def alternation(
     ]
 
 
-def run_bench(settings: Settings, progress: Progress) -> Outcome:
-    """Measure every scenario in turn; skipped models are reported as notes."""
-    outcome = Outcome()
+def run_bench(settings: Settings, progress: Progress, outcome: Outcome) -> None:
+    """Measure every scenario in turn into ``outcome``; skipped models become notes.
+
+    ``outcome`` is the caller's, so what was measured before a failure is kept.
+
+    Raises:
+        BenchError: a server died or the load failed during a run.
+    """
     for scenario in settings.scenarios:
         models, skipped = applicable(scenario, settings.models)
         for _, model_name, reason in skipped:
             progress.note(f"{scenario.name}: skipping {model_name}: {reason}")
         outcome.skipped.extend(skipped)
         if models:
-            outcome.measurements.extend(measure_scenario(scenario, models, settings, progress))
-    return outcome
+            measure_scenario(scenario, models, settings, progress, outcome)
 
 
 def server_environment() -> dict[str, str]:
@@ -111,24 +115,45 @@ def server_environment() -> dict[str, str]:
 
 
 def measure_scenario(
-    scenario: Scenario, models: Sequence[Model], settings: Settings, progress: Progress
-) -> list[Measurement]:
-    """Start the models' servers for one scenario, measure them, and stop them."""
+    scenario: Scenario,
+    models: Sequence[Model],
+    settings: Settings,
+    progress: Progress,
+    outcome: Outcome,
+) -> None:
+    """Start the models' servers for one scenario, measure them, and stop them.
+
+    A server that does not start is skipped, with its reason and output shown; the
+    others are measured.
+    """
     servers: dict[str, Server] = {}
     with tempfile.TemporaryDirectory(prefix="labweb-bench-") as log_dir:
         try:
             for model, port in zip(models, free_ports(len(models)), strict=True):
-                app = model.app_for(scenario) or ""
-                argv = model.command(Launch(port, app))
+                argv = model.command(Launch(port, model.app_for(scenario) or ""))
                 env = server_environment()
                 servers[model.name] = start_server(model.name, port, argv, Path(log_dir), env)
-            for server in servers.values():
-                wait_until_ready(server)
+            for name in list(servers):
+                if not started(servers[name], scenario, progress, outcome):
+                    stop_server(servers.pop(name))
             warm_up(scenario, servers.values(), settings)
-            return measure_rounds(scenario, servers, settings, progress)
+            outcome.measurements.extend(measure_rounds(scenario, servers, settings, progress))
         finally:
             for server in servers.values():
                 stop_server(server)
+
+
+def started(server: Server, scenario: Scenario, progress: Progress, outcome: Outcome) -> bool:
+    """Whether ``server`` answers; if not, say why and record it as skipped."""
+    try:
+        wait_until_ready(server)
+    except BenchError as error:
+        progress.note(f"{scenario.name}: skipping {error}")
+        for line in error.details:
+            progress.note(line)
+        outcome.skipped.append((scenario.name, server.name, str(error)))
+        return False
+    return True
 
 
 def url_of(server: Server) -> str:
