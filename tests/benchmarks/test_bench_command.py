@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,19 @@ def test_on_a_terminal_with_rich_progress_is_a_live_bar(monkeypatch: pytest.Monk
         progress.step("hello")
     finally:
         progress.close()
+
+
+def test_idle_connections_to_a_server_that_never_answers_give_up_in_bounded_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connection limit (waitress: 100) must cost the run seconds, not a timeout each."""
+    monkeypatch.setattr(load, "IDLE_OPEN_SECONDS", 0.5)
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:  # never accepts
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        opened = load.open_idle_connections("127.0.0.1", port, 20)
+        elapsed = time.monotonic() - started
+        for sock in opened:
+            sock.close()
+    assert elapsed < 2.0
+    assert 0 < len(opened) <= 20

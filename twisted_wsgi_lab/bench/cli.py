@@ -198,6 +198,8 @@ def run(settings: Settings, out: Path, plain: bool) -> int:
         run_bench(settings, progress, outcome)
     except BenchError as error:
         failure = error
+    except KeyboardInterrupt:
+        failure = BenchError("interrupted; the reports hold what was measured until then")
     finally:
         progress.close()
     if failure is not None:

@@ -11,9 +11,11 @@ changing.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import resource
+import selectors
 import shutil
 import socket
 import subprocess
@@ -33,6 +35,7 @@ WRK_GRACE_SECONDS = 30.0
 SLOW_READ_BYTES = 16 * 1024
 SLOW_READ_PAUSE_SECONDS = 0.1
 SOCKET_TIMEOUT_SECONDS = 10.0
+IDLE_OPEN_SECONDS = 10.0  # for all the idle connections together
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ def side_load(plan: LoadPlan) -> Iterator[None]:
     """Hold idle connections and run slow readers for as long as the block runs."""
     host, port = host_port(plan.url)
     stop = threading.Event()
-    idle = [open_idle_connection(host, port) for _ in range(plan.idle_connections)]
+    idle = open_idle_connections(host, port, plan.idle_connections)
     readers = [
         threading.Thread(target=read_slowly, args=(host, port, plan.slow_path, stop), daemon=True)
         for _ in range(plan.slow_readers)
@@ -201,20 +204,43 @@ def request_bytes(host: str, port: int, path: str) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode("ascii")
 
 
-def open_idle_connection(host: str, port: int) -> socket.socket:
-    """Connect, make one request, read its (small) answer, and keep the socket open."""
-    sock = socket.create_connection((host, port), timeout=SOCKET_TIMEOUT_SECONDS)
-    try:
-        sock.sendall(request_bytes(host, port, "/"))
-        received = b""
-        while b"\r\n\r\n" not in received:
-            block = sock.recv(4096)
-            if not block:
-                break
-            received += block
-    except OSError:
-        pass
-    return sock
+def open_idle_connections(host: str, port: int, count: int) -> list[socket.socket]:
+    """Open ``count`` connections that each make one request, within ``IDLE_OPEN_SECONDS``.
+
+    All of them together, never one after the other with a timeout each: a server with
+    a connection limit (waitress holds 100) leaves the rest unanswered, and the run
+    goes on with the connections it did accept.
+    """
+    deadline = time.monotonic() + IDLE_OPEN_SECONDS
+    opened: list[socket.socket] = []
+    for _ in range(count):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            sock = socket.create_connection((host, port), timeout=min(remaining, 1.0))
+        except OSError:
+            continue
+        opened.append(sock)
+        with contextlib.suppress(OSError):
+            sock.sendall(request_bytes(host, port, "/"))
+    read_first_answers(opened, deadline)
+    return opened
+
+
+def read_first_answers(sockets: list[socket.socket], deadline: float) -> None:
+    """Read what each socket was answered (one small response), until the deadline."""
+    with selectors.DefaultSelector() as selector:
+        for sock in sockets:
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
+        waiting = len(sockets)
+        while waiting and time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                with contextlib.suppress(OSError):
+                    key.fileobj.recv(4096)  # type: ignore[union-attr]
+                selector.unregister(key.fileobj)
+                waiting -= 1
 
 
 def read_slowly(host: str, port: int, path: str, stop: threading.Event) -> None:
