@@ -60,13 +60,14 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def summaries(document: dict[str, Any]) -> list[Summary]:
-    """The summary rows of a report."""
-    return [Summary(**row) for row in document["summary"]]
+    """The summary rows of a report; fields this version does not know are left out."""
+    known = {item.name for item in fields(Summary)}
+    return [Summary(**{k: v for k, v in row.items() if k in known}) for row in document["summary"]]
 
 
 def write_csv(path: Path, rows: Sequence[Summary]) -> None:
-    """One line per summary; ``extra`` is left out."""
-    names = [item.name for item in fields(Summary) if item.name != "extra"]
+    """One line per summary."""
+    names = [item.name for item in fields(Summary)]
     with path.open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=names)
         writer.writeheader()

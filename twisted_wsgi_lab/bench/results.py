@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .load_result import LoadResult
@@ -65,7 +65,6 @@ class Summary:
     errors: int  # over all rounds, non-2xx/3xx answers included
     generator_cpu_percent: float | None  # of one core, while the load ran
     kib_per_idle_connection: float | None = None
-    extra: dict[str, float] = field(default_factory=dict)
 
     def key(self) -> tuple[str, str, int]:
         return (self.scenario, self.model, self.concurrency)
