@@ -48,8 +48,8 @@ def describe_machine(load_tool: str) -> dict[str, Any]:
 
 def machine_line(machine: dict[str, Any]) -> str:
     """One line naming the machine, for the terminal and the HTML report."""
+    load = machine.get("load_generator_version") or machine.get("load_generator")
     return (
         f"{machine.get('cores')} cores, {machine.get('platform')}, Python {machine.get('python')}, "
-        f"Twisted {machine.get('twisted')}, labweb {machine.get('labweb')}, "
-        f"load from {machine.get('load_generator')} {machine.get('load_generator_version', '')}"
-    ).rstrip()
+        f"Twisted {machine.get('twisted')}, labweb {machine.get('labweb')}, load from {load}"
+    )
