@@ -80,6 +80,6 @@ def render(
         notes = [f"{model}: {reason}" for name, model, reason in skipped if name == scenario]
         if notes:
             items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
-            parts.append(f"<ul class='skipped'>skipped: {items}</ul>")
+            parts.append(f"<p class='skipped'>skipped:</p><ul class='skipped'>{items}</ul>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
