@@ -136,7 +136,7 @@ def test_the_deployment_guide_shows_each_tested_configuration_exactly(name: str)
     assert text in (ROOT / "docs" / "deploy.md").read_text()
 
 
-def tested_blocks(page: str) -> dict[str, str]:
+def marked_blocks(page: str) -> dict[str, str]:
     """Blocks marked ``<!-- test: NAME -->`` just above their fence, by name."""
     text = (ROOT / "docs" / page).read_text()
     return dict(re.findall(r"<!-- test: (\w+) -->\n```\w+\n(.*?)```", text, re.S))
@@ -153,7 +153,7 @@ def labweb_command(line: str) -> list[str]:
 def test_the_benchmarks_page_quick_run_writes_every_report(tmp_path: Path) -> None:
     """docs/benchmarks.md's first command, run as it is: table, JSON, CSV, HTML, plots."""
     done = subprocess.run(
-        labweb_command(tested_blocks("benchmarks.md")["quick"]),
+        labweb_command(marked_blocks("benchmarks.md")["quick"]),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -177,7 +177,7 @@ def test_the_benchmarks_page_quick_run_writes_every_report(tmp_path: Path) -> No
 @pytest.mark.subprocess
 def test_the_benchmarks_page_measures_a_users_native_app(tmp_path: Path) -> None:
     """The page's myapp.py under ``labweb bench --app``: native runs, reactor is skipped."""
-    blocks = tested_blocks("benchmarks.md")
+    blocks = marked_blocks("benchmarks.md")
     (tmp_path / "myapp.py").write_text(blocks["myapp"])
     done = subprocess.run(
         labweb_command(blocks["myapp_bench"]),
