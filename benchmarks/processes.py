@@ -1,18 +1,5 @@
-"""Child processes of the benchmark scripts: always stopped, never left behind."""
+"""Child processes of the benchmark scripts: stopped the way ``labweb bench`` stops them."""
 
-from __future__ import annotations
+from twisted_wsgi_lab.bench.processes import stop_process
 
-import signal
-import subprocess
-
-
-def stop_process(process: subprocess.Popen[bytes] | subprocess.Popen[str], timeout: float) -> None:
-    """SIGTERM ``process``, wait up to ``timeout`` seconds, then SIGKILL it."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=timeout)
+__all__ = ["stop_process"]

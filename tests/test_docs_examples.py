@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -140,3 +143,60 @@ def test_the_deployment_guide_shows_each_tested_configuration_exactly(name: str)
     """docs/deploy.md and the files the e2e tests run must not drift apart."""
     text = (ROOT / "deploy" / name).read_text()
     assert text in (ROOT / "docs" / "deploy.md").read_text()
+
+
+def marked_blocks(page: str) -> dict[str, str]:
+    """Blocks marked ``<!-- test: NAME -->`` just above their fence, by name."""
+    text = (ROOT / "docs" / page).read_text()
+    return dict(re.findall(r"<!-- test: (\w+) -->\n```\w+\n(.*?)```", text, re.S))
+
+
+def labweb_command(line: str) -> list[str]:
+    """``labweb ...`` as this interpreter's ``python -m twisted_wsgi_lab ...``."""
+    words = shlex.split(line.replace("\\\n", " "))
+    assert words[0] == "labweb"
+    return [sys.executable, "-m", "twisted_wsgi_lab", *words[1:]]
+
+
+@pytest.mark.subprocess
+def test_the_benchmarks_page_quick_run_writes_every_report(tmp_path: Path) -> None:
+    """docs/benchmarks.md's first command, run as it is: table, JSON, CSV, HTML, plots."""
+    done = subprocess.run(
+        labweb_command(marked_blocks("benchmarks.md")["quick"]),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "bench-results"
+    document = json.loads((out / "results.json").read_text())
+    rates = {row["model"]: row["requests_per_second"] for row in document["summary"]}
+    assert set(rates) == {"reactor", "threads-4", "canned"}
+    assert all(rate > 0 for rate in rates.values()), rates
+    assert "reactor" in done.stdout and "canned" in done.stdout
+    assert (out / "results.csv").read_text().count("\n") == 4
+    page = (out / "report.html").read_text()
+    assert "<table>" in page and "threads-4" in page
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (out / "hello.png").stat().st_size > 0
+        assert "<svg" in page  # the figure is inside the page, not beside it
+
+
+@pytest.mark.subprocess
+def test_the_benchmarks_page_measures_a_users_native_app(tmp_path: Path) -> None:
+    """The page's myapp.py under ``labweb bench --app``: native runs, reactor is skipped."""
+    blocks = marked_blocks("benchmarks.md")
+    (tmp_path / "myapp.py").write_text(blocks["myapp"])
+    done = subprocess.run(
+        labweb_command(blocks["myapp_bench"]),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "myapp-results" / "results.json").read_text())
+    assert {row["model"] for row in document["summary"]} == {"native"}
+    assert document["skipped"][0]["model"] == "reactor"
+    assert "skipping reactor" in done.stderr

@@ -16,17 +16,23 @@ from .tap import makeService
 def main(argv: list[str] | None = None) -> int:
     """Parse options, serve until SIGTERM or Ctrl-C, and return the exit status.
 
-    ``labweb parse ...`` is another command: it runs the parser alone, with its own
-    arguments, and never starts the reactor.
+    ``labweb parse ...`` and ``labweb bench ...`` are other commands, with their own
+    arguments: the parser alone, and the serving models compared under load. Neither
+    starts the reactor here; bench is imported only when asked for.
     """
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["parse"]:
         return run_parse(argv[1:])
+    if argv[:1] == ["bench"]:
+        from ..bench.cli import main as run_bench
+
+        return run_bench(argv[1:])
     options = LabWebOptions()
     options.synopsis = (  # type: ignore[attr-defined]  # twistd has its own
         "Usage: labweb [options] [module:app]\n"
-        "       labweb parse FILE  (the request parser alone; see labweb parse --help)"
+        "       labweb parse FILE  (the request parser alone; see labweb parse --help)\n"
+        "       labweb bench ...   (compare serving models under load; see labweb bench --help)"
     )
     try:
         options.parseOptions(argv)

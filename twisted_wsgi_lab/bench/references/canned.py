@@ -1,6 +1,6 @@
 """The ceiling for any Twisted HTTP server: a Protocol that answers from a canned buffer.
 
-Run it as ``python benchmarks/canned_server.py PORT``; it listens on 127.0.0.1 only.
+Run it as ``python -m twisted_wsgi_lab.bench.references.canned PORT``; 127.0.0.1 only.
 
 It parses nothing. Every request head ends with an empty line, so each ``b"\\r\\n\\r\\n"``
 in the byte stream is one request, and the answer is one pre-built keep-alive response.
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     """Parse ``PORT`` and run the reactor until a signal stops it."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or not args[0].isdigit():
-        raise SystemExit("usage: python benchmarks/canned_server.py PORT")
+        raise SystemExit("usage: python -m twisted_wsgi_lab.bench.references.canned PORT")
     react(serve_forever, [int(args[0])])
 
 
