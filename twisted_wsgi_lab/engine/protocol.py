@@ -107,6 +107,7 @@ class HTTPProtocol(Protocol):
         self._error: ProtocolError | None = None  # the error to answer, once FAILED
         self._input_ended = False  # the client half-closed: no more bytes will come
         self._writes_paused = False  # the client is not reading what we sent
+        self._secure: bool | None = None  # TLS or not, found out once per connection
 
     # -- the Connection interface, for exchanges -------------------------------------
 
@@ -123,7 +124,12 @@ class HTTPProtocol(Protocol):
     @property
     def secure(self) -> bool:
         """True on TLS."""
-        return ISSLTransport.providedBy(self.transport)
+        # Asked for every request (the WSGI environ's scheme); a zope providedBy() call
+        # costs more than the rest of that lookup, and the transport never changes.
+        secure = self._secure
+        if secure is None:
+            secure = self._secure = ISSLTransport.providedBy(self.transport)
+        return secure
 
     @property
     def writes_paused(self) -> bool:
