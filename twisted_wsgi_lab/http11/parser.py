@@ -50,7 +50,8 @@ class RequestParser:
     @property
     def between_requests(self) -> bool:
         """True when no byte of the next request has arrived yet."""
-        return self._state is _State.HEAD and not self._buffer.strip(b"\r\n")
+        buffer = self._buffer  # asked twice per request: an empty one needs no strip() copy
+        return self._state is _State.HEAD and (not buffer or not buffer.strip(b"\r\n"))
 
     @property
     def buffered_bytes(self) -> int:
