@@ -267,7 +267,9 @@ class HTTPProtocol(Protocol):
         self._processing = True
         parser = self._parser
         try:
-            while not self._pauses and (self.state is _OPEN or self.state is _LAST):
+            # _pauses is _NO_PAUSE exactly when empty (see _resume): an identity test
+            # instead of Flag.__bool__, a Python call, on every turn of the loop.
+            while self._pauses is _NO_PAUSE and (self.state is _OPEN or self.state is _LAST):
                 try:
                     event = parser.next_event()
                     if event is None:
