@@ -20,6 +20,7 @@ from .grammar import (
     REQUEST_LINE,
     check_percent_encoding,
     comma_list,
+    valid_host,
 )
 from .limits import Limits
 
@@ -180,7 +181,7 @@ def _host(hosts: Sequence[bytes], version: tuple[int, int], target_authority: by
         raise ProtocolError("more than one Host header field")
     if not hosts and version >= (1, 1):
         raise ProtocolError("HTTP/1.1 request without Host")
-    if hosts and HOST.fullmatch(hosts[0]) is None:
+    if hosts and not valid_host(hosts[0]):
         raise ProtocolError("invalid Host header field")
     if target_authority:
         return target_authority  # the target's authority wins over Host
