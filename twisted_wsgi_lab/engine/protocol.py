@@ -403,7 +403,8 @@ class HTTPProtocol(Protocol):
             self._send_error(self._error)  # type: ignore[arg-type]
         else:
             self._resume(_PIPELINE_OR_UPGRADE)
-            self._update_timer()
+            if not self._processing:  # else the parse loop up the stack does it as it ends
+                self._update_timer()
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         """Send the 101 ``head`` and give the transport to ``protocol``.
