@@ -12,6 +12,7 @@ Two serving modes, one bridge:
 from __future__ import annotations
 
 import io
+import threading
 from typing import IO, Any
 
 from zope.interface import implementer
@@ -56,6 +57,7 @@ class WSGIBridge:
         self.wait_watch: PoolWaitWatch | None = None
         # True when other processes serve the same app at once (labweb --workers).
         self.multiprocess = multiprocess
+        self._writable = threading.Condition()  # shared by the thread-mode calls
         self._constants = constant_environ(
             script_name=self.script_name,
             multithread=threadpool is not None,
@@ -116,6 +118,7 @@ class WSGIBridge:
                 self.reactor,
                 debug=self.debug,
                 wait_watch=self._wait_watch(exchange),
+                writable=self._writable,
             )
             call.run(self.threadpool)
         else:
