@@ -131,6 +131,14 @@ def labweb_workers_command(launch: Launch) -> list[str]:
     return [*labweb_command(launch), "--workers", "2"]
 
 
+def labweb_one_worker_command(launch: Launch) -> list[str]:
+    """The ``labweb`` row with ``--workers 1``: what ``--workers 2`` is fairly compared to.
+
+    The same supervisor, shared socket and worker process, only one of them.
+    """
+    return [*labweb_command(launch), "--workers", "1"]
+
+
 def labweb_threads_command(launch: Launch) -> list[str]:
     """labweb through its twistd plugin, the app in a pool of ``launch.threads`` threads."""
     return twistd_command(
@@ -188,6 +196,11 @@ SERVER_SPECS: tuple[ServerSpec, ...] = (
         scenarios=frozenset({"hello"}),
     ),
     ServerSpec(
+        "labweb-1-worker",
+        "labweb twistd plugin, --mode reactor --workers 1 (the same, one worker process)",
+        labweb_one_worker_command,
+    ),
+    ServerSpec(
         "labweb-2-workers",
         "labweb twistd plugin, --mode reactor --workers 2 (two processes, one socket)",
         labweb_workers_command,
@@ -213,12 +226,19 @@ SERVER_SPECS: tuple[ServerSpec, ...] = (
 )
 
 
-def before_spec(tree: Path) -> ServerSpec:
-    """labweb from ``tree``, launched exactly as the ``labweb`` row is."""
+# Rows that serve labweb's own code: ``--before`` adds a twin of each one chosen.
+BEFORE_TWINS = ("labweb", "labweb-native", "labweb-threads")
+
+
+def before_spec(tree: Path, spec: ServerSpec | None = None) -> ServerSpec:
+    """``spec`` (the ``labweb`` row by default) with labweb's code from ``tree``."""
+    if spec is None:
+        spec = SERVER_SPECS[0]
     return ServerSpec(
-        "labweb-before",
-        f"labweb twistd plugin, --mode reactor, code from {tree}",
-        labweb_command,
+        "labweb-before" if spec.name == "labweb" else f"{spec.name}-before",
+        f"{spec.description}, code from {tree}",
+        spec.command,
+        scenarios=spec.scenarios,
         source_tree=tree,
     )
 
@@ -627,8 +647,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--before",
         type=Path,
         metavar="DIR",
-        help="also serve another labweb checkout (e.g. a git worktree of an older commit) "
-        "as labweb-before, same command as labweb, to compare a change in one run",
+        help="also serve another labweb checkout (e.g. a git worktree of an older commit): "
+        "each labweb, labweb-native or labweb-threads row chosen gets a NAME-before twin "
+        "(labweb's is labweb-before), to compare a change in one run",
     )
     return parser
 
@@ -659,7 +680,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if options.before is not None:
         if not (options.before / "twisted_wsgi_lab").is_dir():
             parser.error(f"--before {options.before}: no twisted_wsgi_lab package there")
-        options.specs.insert(0, before_spec(options.before.resolve()))
+        tree = options.before.resolve()
+        twins = [before_spec(tree, spec) for spec in options.specs if spec.name in BEFORE_TWINS]
+        options.specs[:0] = twins or [before_spec(tree)]
     if not options.specs:
         parser.error(f"--only: none of {chosen} runs in the {options.scenario.name} scenario")
     if options.scenario.name == "blocking" and options.connections < 2 * options.threads:

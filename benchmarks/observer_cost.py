@@ -18,10 +18,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-BENCHMARKS_DIR = Path(__file__).resolve().parent
+import compare_servers
+from compare_servers import Launch, ServerSpec
+from scenarios import SCENARIOS
+
 KINDS = ("plain", "noop-observer", "access-log")
 
 
@@ -44,21 +47,22 @@ def serve(kind: str, port: int) -> None:
     reactor.run()  # type: ignore[attr-defined]
 
 
-def specs() -> list[object]:
-    """One ``ServerSpec`` per kind, each this file in ``--serve`` mode."""
-    from compare_servers import Launch, ServerSpec
+def serve_command(kind: str) -> Callable[[Launch], list[str]]:
+    """argv that runs this file as the ``kind`` server on the launch's port."""
 
-    def command(kind: str) -> object:
-        def argv(launch: Launch) -> list[str]:
-            return [sys.executable, __file__, "--serve", kind, "--port", str(launch.port)]
+    def argv(launch: Launch) -> list[str]:
+        return [sys.executable, __file__, "--serve", kind, "--port", str(launch.port)]
 
-        return argv
+    return argv
 
+
+def specs() -> list[ServerSpec]:
+    """One row per kind; ``plain`` is the baseline the others are divided by."""
     return [
         ServerSpec(
             kind,
             f"HTTPFactory(WSGIBridge(apps.hello)), reactor mode, {kind}",
-            command(kind),  # type: ignore[arg-type]
+            serve_command(kind),
             baseline=kind == "plain",
         )
         for kind in KINDS
@@ -67,9 +71,6 @@ def specs() -> list[object]:
 
 def compare(options: argparse.Namespace) -> int:
     """Load the three servers in alternating rounds and print the table and ratios."""
-    import compare_servers
-    from scenarios import SCENARIOS
-
     options.scenario = SCENARIOS["hello"]
     options.specs = specs()
     options.threads = 1

@@ -60,6 +60,28 @@ def test_compare_servers_serves_another_checkout_beside_this_one(tmp_path: Path)
     assert names == ["labweb-before", "labweb"]
 
 
+def test_compare_servers_gives_the_thread_mode_row_a_before_twin_too(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    done = run_script(
+        "compare_servers.py",
+        *("--seconds", "1", "--rounds", "1", "--warmup-seconds", "0"),
+        *("--only", "labweb,labweb-threads", "--before", str(ROOT), "--json", str(results)),
+    )
+    assert done.returncode == 0, done.stderr
+    names = [item["name"] for item in json.loads(results.read_text())["servers"]]
+    assert names == ["labweb-before", "labweb-threads-before", "labweb", "labweb-threads"]
+
+
+def test_observer_cost_loads_plain_noop_and_access_log_side_by_side() -> None:
+    done = run_script(
+        "observer_cost.py",
+        *("--seconds", "1", "--rounds", "1", "--warmup-seconds", "0", "--connections", "4"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "noop-observer / plain = " in done.stdout
+    assert "access-log / plain = " in done.stdout
+
+
 def test_compare_servers_refuses_a_before_tree_without_labweb(tmp_path: Path) -> None:
     done = run_script("compare_servers.py", "--before", str(tmp_path))
     assert done.returncode == 2
