@@ -37,12 +37,14 @@ _COPIED_FIELDS_MAX_BYTES = 1024
 _copied_fields: dict[object, _CopiedFields] = {}
 
 
+# Looked up for every native response: HTTPStatus(status) is an Enum call in Python,
+# so the phrases are encoded once into a plain dict.
+_PHRASES = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
+
+
 def reason_phrase(status: int) -> bytes:
     """The standard reason phrase for ``status``, or b"" for an unregistered code."""
-    try:
-        return HTTPStatus(status).phrase.encode("ascii")
-    except ValueError:
-        return b""
+    return _PHRASES.get(status, b"")
 
 
 def informational(status: int = 100) -> bytes:
