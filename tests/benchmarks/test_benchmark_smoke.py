@@ -1,8 +1,9 @@
 """The benchmark suite runs end to end, briefly: real servers, real load, real files.
 
 Not a measurement (a second of load says little on a shared machine): this keeps
-``labweb bench`` and ``benchmarks/memory_peak.py`` working. wrk is required, not
-optional, while it is the only load generator: a missing wrk fails here.
+``labweb bench`` and ``benchmarks/memory_peak.py`` working. The load comes from wrk
+where it is installed (CI installs it) and from labweb's own generator for the idle
+and slow scenarios.
 """
 
 from __future__ import annotations
@@ -58,6 +59,19 @@ def test_labweb_bench_measures_each_load_shape_and_compares_two_runs(tmp_path: P
     compared = bench("--compare", "run/results.json", "run/results.json", cwd=tmp_path)
     assert compared.returncode == 0, compared.stderr
     assert "+0.0% ~" in compared.stdout
+
+
+def test_the_seam_cost_models_serve_the_same_app_side_by_side(tmp_path: Path) -> None:
+    done = bench(
+        *("--scenarios", "hello", "--models", "engine,engine-observed,reactor-access-log"),
+        *("--concurrency", "4", "--duration", "0.5", "--rounds", "1", "--warmup", "0"),
+        *("--out", "seam", "--plain"),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "seam" / "results.json").read_text())
+    served = {row["model"] for row in document["summary"] if row["requests_per_second"] > 0}
+    assert served == {"engine", "engine-observed", "reactor-access-log"}
 
 
 def test_memory_peak_passes_for_a_small_upload_and_download() -> None:

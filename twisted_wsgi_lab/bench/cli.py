@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from .compare import compare, format_changes
 from .load import load_tool, load_tool_available
 from .machine import describe_machine
-from .models import DEFAULT_MODELS, Model, model_named
+from .models import DEFAULT_MODELS, MODELS, Model, model_named
 from .outputs import write_outputs
 from .processes import BenchError
 from .progress import make_progress
@@ -65,7 +65,10 @@ def build_parser() -> Parser:
     add(
         "--models",
         default=",".join(DEFAULT_MODELS),
-        help="from: " + ",".join(DEFAULT_MODELS) + " (threads-N: any N)",
+        help="from: "
+        + ",".join(MODELS)
+        + " (threads-N: any N); default: "
+        + ",".join(DEFAULT_MODELS),
     )
     add("--concurrency", default="1,16,64,256", help="connection counts to measure")
     add("--duration", default="5", metavar="S", help="seconds per load run (wrk: whole seconds)")
@@ -112,7 +115,7 @@ def chosen_models(text: str) -> tuple[Model, ...]:
     models = [model_named(name) for name in names]
     unknown = [name for name, model in zip(names, models, strict=True) if model is None]
     if unknown or not names:
-        known = ",".join(DEFAULT_MODELS)
+        known = ",".join(MODELS)
         raise UsageError(f"--models: unknown {','.join(unknown) or 'empty list'}; from: {known}")
     return tuple(model for model in models if model is not None)
 

@@ -86,6 +86,15 @@ def reference(module: str) -> Callable[[Launch], list[str]]:
     return command
 
 
+def engine_only(kind: str) -> Callable[[Launch], list[str]]:
+    """``references/engine_only``: labweb's engine with no observer, or one that does nothing."""
+
+    def command(launch: Launch) -> list[str]:
+        return [PY, "-m", f"{REFERENCES}.engine_only", str(launch.port), launch.app, kind]
+
+    return command
+
+
 def twisted_web(launch: Launch) -> list[str]:
     """twisted.web's WSGIResource (its own pool of up to 20 threads); log to /dev/null."""
     dotted = launch.app.replace(":", ".")
@@ -122,8 +131,16 @@ MODELS: dict[str, Model] = {
         threads(4),
         threads(16),
         threads(64),
+        Model("workers-1", "labweb --mode reactor --workers 1: the base for workers-2",
+              labweb("--mode", "reactor", "--workers", "1")),
         Model("workers-2", "labweb --mode reactor --workers 2: two processes, one socket",
               labweb("--mode", "reactor", "--workers", "2")),
+        Model("reactor-access-log", "labweb --mode reactor --access-log /dev/null",
+              labweb("--mode", "reactor", "--access-log", os.devnull)),
+        Model("engine", "HTTPFactory(WSGIBridge(app)) alone, no observer (reactor thread)",
+              engine_only("plain")),
+        Model("engine-observed", "the engine row with one ConnectionObserver() that does nothing",
+              engine_only("observed")),
         Model("native", "labweb serving a native App (handlers in the reactor thread)",
               labweb(), serves="native"),
         Model("twisted-web", "twistd web --wsgi (twisted.web's WSGIResource)", twisted_web),
@@ -138,7 +155,13 @@ MODELS: dict[str, Model] = {
     )
 }  # fmt: skip
 
-DEFAULT_MODELS = tuple(MODELS)
+# The rows that answer "reactor, threads or workers?"; the seam-cost rows
+# (engine, engine-observed, reactor-access-log) and workers-1 run when asked for.
+DEFAULT_MODELS = tuple(
+    name
+    for name in MODELS
+    if name not in {"workers-1", "reactor-access-log", "engine", "engine-observed"}
+)
 
 
 def model_named(name: str) -> Model | None:

@@ -90,7 +90,10 @@ class ObservedHTTPProtocol(HTTPProtocol):
         super().__init__(factory)
         self.observers = factory.observers
         # Per event, the bound methods of the observers that override it: an event no
-        # observer wants costs an empty loop, not a call per observer.
+        # observer wants costs an empty loop, not a call per observer. The events of
+        # every request then call HTTPProtocol's method by name: a zero-argument
+        # super() builds a proxy object per call, which was most of what an observer
+        # that wants none of them cost.
         self._listeners = {name: _listeners(self.observers, name) for name in _EVENTS}
 
     def connectionMade(self) -> None:
@@ -101,22 +104,22 @@ class ObservedHTTPProtocol(HTTPProtocol):
     def dataReceived(self, data: bytes) -> None:
         for listener in self._listeners["bytes_received"]:
             listener(self, data)
-        super().dataReceived(data)
+        HTTPProtocol.dataReceived(self, data)
 
     def _request_head(self, head: RequestHead) -> None:
         for listener in self._listeners["request_head"]:
             listener(self, head)
-        super()._request_head(head)
+        HTTPProtocol._request_head(self, head)
 
     def _body_data(self, data: bytes) -> None:
         for listener in self._listeners["body_data"]:
             listener(self, data)
-        super()._body_data(data)
+        HTTPProtocol._body_data(self, data)
 
     def _end_of_message(self, trailers: Headers) -> None:
         for listener in self._listeners["end_of_message"]:
             listener(self, trailers)
-        super()._end_of_message(trailers)
+        HTTPProtocol._end_of_message(self, trailers)
 
     def _protocol_error(self, error: ProtocolError) -> None:
         for listener in self._listeners["protocol_error"]:
@@ -131,13 +134,14 @@ class ObservedHTTPProtocol(HTTPProtocol):
     def write(self, data: bytes) -> None:
         for listener in self._listeners["bytes_sent"]:
             listener(self, data)
-        super().write(data)
+        HTTPProtocol.write(self, data)
 
     def exchange_finished(self, exchange: Exchange) -> None:
-        if exchange is self._pipeline.front:
-            for listener in self._listeners["response_finished"]:
+        listeners = self._listeners["response_finished"]
+        if listeners and exchange is self._pipeline.front:
+            for listener in listeners:
                 listener(self, exchange)
-        super().exchange_finished(exchange)
+        HTTPProtocol.exchange_finished(self, exchange)
 
     def _timed_out(self, kind: TimerKind) -> None:
         for listener in self._listeners["timed_out"]:

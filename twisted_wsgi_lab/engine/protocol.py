@@ -107,6 +107,7 @@ class HTTPProtocol(Protocol):
         self._error: ProtocolError | None = None  # the error to answer, once FAILED
         self._input_ended = False  # the client half-closed: no more bytes will come
         self._writes_paused = False  # the client is not reading what we sent
+        self._secure: bool | None = None  # TLS or not, found out once per connection
 
     # -- the Connection interface, for exchanges -------------------------------------
 
@@ -123,7 +124,12 @@ class HTTPProtocol(Protocol):
     @property
     def secure(self) -> bool:
         """True on TLS."""
-        return ISSLTransport.providedBy(self.transport)
+        # Asked for every request (the WSGI environ's scheme); a zope providedBy() call
+        # costs more than the rest of that lookup, and the transport never changes.
+        secure = self._secure
+        if secure is None:
+            secure = self._secure = ISSLTransport.providedBy(self.transport)
+        return secure
 
     @property
     def writes_paused(self) -> bool:
@@ -279,7 +285,9 @@ class HTTPProtocol(Protocol):
         self._processing = True
         parser = self._parser
         try:
-            while not self._pauses and (self.state is _OPEN or self.state is _LAST):
+            # _pauses is _NO_PAUSE exactly when empty (see _resume): an identity test
+            # instead of Flag.__bool__, a Python call, on every turn of the loop.
+            while self._pauses is _NO_PAUSE and (self.state is _OPEN or self.state is _LAST):
                 try:
                     event = parser.next_event()
                     if event is None:
@@ -413,7 +421,8 @@ class HTTPProtocol(Protocol):
             self._send_error(self._error)  # type: ignore[arg-type]
         else:
             self._resume(_PIPELINE_OR_UPGRADE)
-            self._update_timer()
+            if not self._processing:  # else the parse loop up the stack does it as it ends
+                self._update_timer()
 
     def switch_protocol(self, exchange: Exchange, protocol: IProtocol, head: bytes) -> None:
         """Send the 101 ``head`` and give the transport to ``protocol``.

@@ -25,6 +25,11 @@ class ResponseState(enum.Enum):
     DONE = enum.auto()  # finished (or switched protocols); later writes are refused
     ABORTED = enum.auto()  # the connection is gone or was cut; later writes are dropped
 
+    # Every step looks a (state, action) pair up in a table, several times a request.
+    # Enum's own __hash__ is a Python function; members are singletons compared by
+    # identity, so the identity hash is a correct one and costs no Python call.
+    __hash__ = object.__hash__
+
 
 _R = ResponseState
 
@@ -59,6 +64,8 @@ class ConnectionState(enum.Enum):
     LINGERING = enum.auto()  # our FIN is out; reading and dropping until the client closes
     SWITCHED = enum.auto()  # after 101 the transport belongs to another protocol
     CLOSED = enum.auto()  # connectionLost: nothing of it may run again
+
+    __hash__ = object.__hash__  # as ResponseState's: no Python call per table lookup
 
 
 _C = ConnectionState

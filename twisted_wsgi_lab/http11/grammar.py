@@ -33,6 +33,17 @@ ABSOLUTE_TARGET = re.compile(rb"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^#]*)")
 _REG_NAME = rb"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
 _IP_LITERAL = rb"\[[0-9A-Za-z:.\-_~!$&'()*+,;=%]+\]"
 HOST = re.compile(rb"(?:" + _IP_LITERAL + rb"|" + _REG_NAME + rb")(?::[0-9]*)?")
+# A subset of HOST (a name or IPv4 address of the usual characters, an optional port)
+# that a single character class matches: ``re`` walks HOST's group of alternatives once
+# per character, which made it the dearest check of a request head. What this refuses
+# is still tried against HOST, so the two accept exactly what HOST alone accepts.
+_PLAIN_HOST = re.compile(rb"[A-Za-z0-9.\-]*(?::[0-9]*)?")
+
+
+def valid_host(value: bytes) -> bool:
+    """True if ``value`` is ``uri-host [ ":" port ]`` (an empty one included)."""
+    return _PLAIN_HOST.fullmatch(value) is not None or HOST.fullmatch(value) is not None
+
 
 _QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"'
 # chunk-size [ chunk-ext ] (RFC 9112 section 7.1.1), exactly:

@@ -35,6 +35,11 @@ class _State(enum.Enum):
     DETACHED = enum.auto()
 
 
+# Events are immutable, so the end of a message without trailers (nearly every one)
+# is one shared value instead of a new object per request.
+_END_OF_MESSAGE = EndOfMessage()
+
+
 class RequestParser:
     """Parse a stream of HTTP/1.1 requests from one connection."""
 
@@ -50,7 +55,8 @@ class RequestParser:
     @property
     def between_requests(self) -> bool:
         """True when no byte of the next request has arrived yet."""
-        return self._state is _State.HEAD and not self._buffer.strip(b"\r\n")
+        buffer = self._buffer  # asked twice per request: an empty one needs no strip() copy
+        return self._state is _State.HEAD and (not buffer or not buffer.strip(b"\r\n"))
 
     @property
     def buffered_bytes(self) -> int:
@@ -173,7 +179,7 @@ class RequestParser:
     def _body_bytes(self) -> Event | None:
         if self._state is _State.LENGTH and self._remaining == 0:
             self._state = _State.HEAD
-            return EndOfMessage()
+            return _END_OF_MESSAGE
         buffer = self._buffer
         if not buffer:
             return None
@@ -223,7 +229,7 @@ class RequestParser:
         if buffer[:2] == b"\r\n":
             del buffer[:2]
             self._state = _State.HEAD
-            return EndOfMessage()
+            return _END_OF_MESSAGE
         limit = self._limits.max_trailer_bytes
         end = buffer.find(b"\r\n\r\n", 0, limit + 4)
         if end < 0:

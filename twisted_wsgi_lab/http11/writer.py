@@ -26,13 +26,25 @@ _HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"proxy-connection", b"upgrade", b"te"}
 )
 
+# Checking and copying the hosted code's fields was the largest part of start(), and an
+# app sends the same few header lists again and again. So the outcome of copying each
+# list (a pure function of the list) is kept: the next response with an equal list
+# reuses it and no check is skipped, since only lists that passed every check are kept.
+# Bounded in entries and in the size of each, so varying fields (cookies) cost a miss,
+# never memory.
+_COPIED_FIELDS_MAX_ENTRIES = 256
+_COPIED_FIELDS_MAX_BYTES = 1024
+_copied_fields: dict[object, _CopiedFields] = {}
+
+
+# Looked up for every native response: HTTPStatus(status) is an Enum call in Python,
+# so the phrases are encoded once into a plain dict.
+_PHRASES = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
+
 
 def reason_phrase(status: int) -> bytes:
     """The standard reason phrase for ``status``, or b"" for an unregistered code."""
-    try:
-        return HTTPStatus(status).phrase.encode("ascii")
-    except ValueError:
-        return b""
+    return _PHRASES.get(status, b"")
 
 
 def informational(status: int = 100) -> bytes:
@@ -55,6 +67,20 @@ def error_response(status: int, detail: str, *, server: bytes, date: bytes) -> b
             body,
         ]
     )
+
+
+class _CopiedFields:
+    """The app's fields once checked: wire bytes, Content-Length, names, Connection: close."""
+
+    __slots__ = ("block", "closes", "length", "seen")
+
+    def __init__(
+        self, block: bytes, length: bytes | None, seen: frozenset[bytes], closes: bool
+    ) -> None:
+        self.block = block
+        self.length = length
+        self.seen = seen
+        self.closes = closes
 
 
 class ResponseWriter:
@@ -101,10 +127,13 @@ class ResponseWriter:
             raise ResponseHeaderError(f"status {status} cannot be a final response")
         if _REASON.fullmatch(reason) is None:
             raise ResponseHeaderError("control character in reason phrase")
-        lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason)]
-        length, seen = self._copy_fields(headers, lines, keep_upgrade=status == 426)
+        copied = _copy_fields(headers, keep_upgrade=status == 426)
+        if copied.closes:
+            self.keep_alive = False
+        lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason), copied.block]
+        seen = copied.seen
         self.status = status
-        self._frame(status, length, known_length, lines)
+        self._frame(status, copied.length, known_length, lines)
         if b"date" not in seen:
             lines.append(b"Date: " + date + b"\r\n")
         if b"server" not in seen:
@@ -146,41 +175,6 @@ class ResponseWriter:
     def unsent_length(self) -> int:
         """Bytes a Content-Length promised that were not written (0 if none or not known)."""
         return self._remaining if self._mode == "length" else 0
-
-    def _copy_fields(
-        self, headers: Iterable[tuple[bytes, bytes]], lines: list[bytes], *, keep_upgrade: bool
-    ) -> tuple[bytes | None, set[bytes]]:
-        """Check and copy the app's fields; return its Content-Length and the names seen.
-
-        Framing fields are the server's: Content-Length is kept aside for ``_frame``,
-        hop-by-hop fields are dropped (a ``Connection: close`` among them is honoured),
-        except ``Upgrade`` when ``keep_upgrade``: a 426 must name the protocol to
-        upgrade to (RFC 9110 section 15.5.22).
-        """
-        length: bytes | None = None
-        seen: set[bytes] = set()
-        for name, value in headers:
-            if _TOKEN.fullmatch(name) is None:
-                raise ResponseHeaderError(f"invalid header name {name!r}")
-            if _FIELD_VALUE.fullmatch(value) is None:
-                raise ResponseHeaderError(f"control character in header {name!r}")
-            lower = name.lower()
-            if lower in _HOP_BY_HOP and not (keep_upgrade and lower == b"upgrade"):
-                if lower == b"connection" and b"close" in comma_list(value):
-                    self.keep_alive = False
-            elif lower == b"content-length":
-                length = self._checked_length(value, length)
-            else:
-                seen.add(lower)
-                lines.append(name + b": " + value + b"\r\n")
-        return length, seen
-
-    @staticmethod
-    def _checked_length(value: bytes, previous: bytes | None) -> bytes:
-        value = value.strip(b" \t")
-        if not value.isdigit() or (previous is not None and previous != value):
-            raise ResponseHeaderError(f"invalid Content-Length {value!r}")
-        return value
 
     def _frame(
         self, status: int, length: bytes | None, known_length: int | None, lines: list[bytes]
@@ -257,3 +251,63 @@ class ResponseWriter:
     def started(self) -> bool:
         """True once the status line has been produced."""
         return bool(self._mode)
+
+
+def _copy_fields(headers: Iterable[tuple[bytes, bytes]], *, keep_upgrade: bool) -> _CopiedFields:
+    """The checked copy of ``headers``, from the cache when an equal list passed before.
+
+    Raises:
+        ResponseHeaderError: a name or value that cannot be sent.
+    """
+    fields = headers if type(headers) is tuple else tuple(headers)
+    key = (fields, keep_upgrade)
+    try:
+        copied = _copied_fields.get(key)
+    except TypeError:  # an unhashable item (a list pair): checked, never kept
+        return _checked_fields(fields, keep_upgrade=keep_upgrade)
+    if copied is None:
+        copied = _checked_fields(fields, keep_upgrade=keep_upgrade)
+        if len(copied.block) <= _COPIED_FIELDS_MAX_BYTES:
+            if len(_copied_fields) >= _COPIED_FIELDS_MAX_ENTRIES:
+                _copied_fields.clear()
+            _copied_fields[key] = copied
+    return copied
+
+
+def _checked_fields(headers: Iterable[tuple[bytes, bytes]], *, keep_upgrade: bool) -> _CopiedFields:
+    """Check and copy the app's fields.
+
+    Framing fields are the server's: Content-Length is kept aside for ``_frame``,
+    hop-by-hop fields are dropped (a ``Connection: close`` among them is honoured),
+    except ``Upgrade`` when ``keep_upgrade``: a 426 must name the protocol to
+    upgrade to (RFC 9110 section 15.5.22).
+
+    Raises:
+        ResponseHeaderError: a name or value that cannot be sent.
+    """
+    length: bytes | None = None
+    seen: set[bytes] = set()
+    lines: list[bytes] = []
+    closes = False
+    for name, value in headers:
+        if _TOKEN.fullmatch(name) is None:
+            raise ResponseHeaderError(f"invalid header name {name!r}")
+        if _FIELD_VALUE.fullmatch(value) is None:
+            raise ResponseHeaderError(f"control character in header {name!r}")
+        lower = name.lower()
+        if lower in _HOP_BY_HOP and not (keep_upgrade and lower == b"upgrade"):
+            if lower == b"connection" and b"close" in comma_list(value):
+                closes = True
+        elif lower == b"content-length":
+            length = _checked_length(value, length)
+        else:
+            seen.add(lower)
+            lines.append(name + b": " + value + b"\r\n")
+    return _CopiedFields(b"".join(lines), length, frozenset(seen), closes)
+
+
+def _checked_length(value: bytes, previous: bytes | None) -> bytes:
+    value = value.strip(b" \t")
+    if not value.isdigit() or (previous is not None and previous != value):
+        raise ResponseHeaderError(f"invalid Content-Length {value!r}")
+    return value

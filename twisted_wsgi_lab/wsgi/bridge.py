@@ -12,12 +12,13 @@ Two serving modes, one bridge:
 from __future__ import annotations
 
 import io
+import threading
 from typing import IO, Any
 
 from zope.interface import implementer
 
 from ..engine import Exchange, IRequestHandler
-from .environ import build_environ, under_prefix
+from .environ import build_environ, constant_environ, under_prefix
 from .failure_response import answer_not_found, answer_server_options
 from .pool_wait import PoolWaitWatch
 from .reactor_mode import ReactorCall, WSGIApp
@@ -56,6 +57,12 @@ class WSGIBridge:
         self.wait_watch: PoolWaitWatch | None = None
         # True when other processes serve the same app at once (labweb --workers).
         self.multiprocess = multiprocess
+        self._writable = threading.Condition()  # shared by the thread-mode calls
+        self._constants = constant_environ(
+            script_name=self.script_name,
+            multithread=threadpool is not None,
+            multiprocess=multiprocess,
+        )
 
     @property
     def mode(self) -> str:
@@ -111,14 +118,7 @@ class WSGIBridge:
 
     def _call(self, exchange: Exchange, body: Any, length: int | None) -> None:
         threaded = self.threadpool is not None
-        environ = build_environ(
-            exchange,
-            body,
-            body_length=length,
-            script_name=self.script_name,
-            multithread=threaded,
-            multiprocess=self.multiprocess,
-        )
+        environ = build_environ(exchange, body, body_length=length, constants=self._constants)
         if threaded:
             call = ThreadCall(
                 exchange,
@@ -127,6 +127,7 @@ class WSGIBridge:
                 self.reactor,
                 debug=self.debug,
                 wait_watch=self._wait_watch(exchange),
+                writable=self._writable,
             )
             call.run(self.threadpool)
         else:

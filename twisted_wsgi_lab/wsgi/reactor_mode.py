@@ -62,9 +62,27 @@ class ReactorCall:
         except Exception:
             self._fail()
             return
-        self._length = known_length(result)
+        self._length = length = known_length(result)
+        kind = type(result)
+        if (kind is list or kind is tuple) and length is not None and length <= WRITE_SLICE_BYTES:
+            self._send_small(result)  # type: ignore[arg-type]
+            return
         self._exchange.registerProducer(self, True)
         self._pump()
+
+    def _send_small(self, items: list[bytes] | tuple[bytes, ...]) -> None:
+        """Send a small list of bytes whole: one write, then finish.
+
+        The usual answer of a small app (``[body]``) needs no producer and no pump:
+        a slice or a reactor turn cannot come before it is all written anyway.
+        """
+        try:
+            body = items[0] if len(items) == 1 else b"".join(items)
+            if body:
+                self._send(body)
+            self._complete()
+        except Exception:
+            self._fail()
 
     def _pump(self) -> None:
         self._scheduled = None

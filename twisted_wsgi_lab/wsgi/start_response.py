@@ -62,6 +62,12 @@ def check_body_bytes(data: object, source: str) -> bytes:
     return data
 
 
+# Apps answer with a handful of status lines; each one is split and checked once. Only
+# exact str values that passed are kept, so a hit is the very answer a check would give.
+_STATUS_CACHE_MAX_ENTRIES = 64
+_parsed_statuses: dict[str, tuple[int, bytes]] = {}
+
+
 def parse_status(status: Any) -> tuple[int, bytes]:
     """Split ``"200 OK"`` into (200, b"OK").
 
@@ -71,10 +77,17 @@ def parse_status(status: Any) -> tuple[int, bytes]:
     """
     if type(status) is not str:
         raise TypeError(f"status must be str, not {type(status).__name__}")
+    parsed = _parsed_statuses.get(status)
+    if parsed is not None:
+        return parsed
     code = status[:3]
     if status[3:4] != " " or not ("100" <= code <= "599" and code.isdigit()):
         raise ValueError(f"status must look like '200 OK', got {status!r}")
-    return int(code), status[4:].encode("latin-1")
+    parsed = int(code), status[4:].encode("latin-1")
+    if len(_parsed_statuses) >= _STATUS_CACHE_MAX_ENTRIES:
+        _parsed_statuses.clear()
+    _parsed_statuses[status] = parsed
+    return parsed
 
 
 def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:

@@ -50,6 +50,7 @@ class ThreadCall:
         *,
         debug: bool = False,
         wait_watch: PoolWaitWatch | None = None,
+        writable: threading.Condition | None = None,
     ) -> None:
         self._exchange = exchange
         self._debug = debug  # tracebacks in 500 pages
@@ -59,7 +60,11 @@ class ThreadCall:
         self._app = app
         self._reactor = reactor
         self._start = StartResponse(self._send)  # write() blocks while the client is slow
-        self._writable = threading.Condition()
+        # Guards _paused, _gone and _in_flight. The bridge passes one condition for all
+        # its calls: making one per request (an RLock and a Condition) showed in the
+        # reactor thread's profile, and a wait is rare (a slow client) and re-checks
+        # its own call's state, so a wake-up meant for another call is harmless.
+        self._writable = writable if writable is not None else threading.Condition()
         self._paused = False
         self._gone = False
         self._in_flight = 0
