@@ -66,6 +66,29 @@ def test_without_an_observer_the_factory_builds_the_plain_protocol():
     assert type(factory.buildProtocol(None)) is HTTPProtocol
 
 
+class OnlyFinished(ConnectionObserver):
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+
+    def response_finished(self, connection: HTTPProtocol, exchange: Exchange) -> None:
+        self.statuses.append(exchange.status)
+
+
+def test_events_of_every_request_that_no_observer_wants_go_straight_to_the_plain_path():
+    """The seam's price: an observer pays per request only for the events it wants."""
+    factory = HTTPFactory(EchoPathHandler(), clock=Clock())
+    watcher = OnlyFinished()
+    factory.add_observer(watcher)
+    protocol, transport = connect(factory)
+    assert type(protocol) is ObservedHTTPProtocol
+    for unwanted in ("dataReceived", "_request_head", "_end_of_message", "write"):
+        assert getattr(protocol, unwanted).__func__ is getattr(HTTPProtocol, unwanted)
+    assert protocol.exchange_finished.__func__ is ObservedHTTPProtocol.exchange_finished
+    protocol.dataReceived(b"GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert [response.body for response in parse_responses(transport.value())] == [b"/a", b"/b"]
+    assert watcher.statuses == [200, 200]
+
+
 @implementer(IRequestHandler)
 class AnswerAfterBody:
     """Reads the whole body, then answers with it."""

@@ -79,6 +79,17 @@ def _listeners(observers: tuple[ConnectionObserver, ...], event: str) -> tuple[A
     )
 
 
+# The events that happen on every request, and the HTTPProtocol method each one hooks.
+_PER_REQUEST_HOOKS = {
+    "bytes_received": "dataReceived",
+    "request_head": "_request_head",
+    "body_data": "_body_data",
+    "end_of_message": "_end_of_message",
+    "bytes_sent": "write",
+    "response_finished": "exchange_finished",
+}
+
+
 class ObservedHTTPProtocol(HTTPProtocol):
     """``HTTPProtocol`` that tells the factory's observers about each event.
 
@@ -95,6 +106,12 @@ class ObservedHTTPProtocol(HTTPProtocol):
         # super() builds a proxy object per call, which was most of what an observer
         # that wants none of them cost.
         self._listeners = {name: _listeners(self.observers, name) for name in _EVENTS}
+        # An event of every request that no observer wants skips its hook altogether:
+        # the plain method, bound on the instance, is found before the class's
+        # override, so an observer that wants none of them costs nothing per request.
+        for event, method in _PER_REQUEST_HOOKS.items():
+            if not self._listeners[event]:
+                setattr(self, method, getattr(HTTPProtocol, method).__get__(self))
 
     def connectionMade(self) -> None:
         for listener in self._listeners["connection_opened"]:
