@@ -128,9 +128,10 @@ class ThreadCall:
             self._client_gone()  # stop the app thread; it must not send more
             answer_app_failure(exchange, Failure(), debug=self._debug)
         finally:
-            with self._writable:
-                self._in_flight -= len(data)
-                self._writable.notify_all()
+            if not finish:  # after its last piece the app thread waits no more: no wake-up
+                with self._writable:
+                    self._in_flight -= len(data)
+                    self._writable.notify_all()
 
     def _failed(self, failure: Failure) -> None:
         log.failure(
@@ -162,12 +163,16 @@ class ThreadCall:
                 self._handoff.call(self._failed, Failure())
 
     def _send_all(self, result: Iterable[bytes]) -> None:
-        self._length = known_length(result)
-        if type(result) in (list, tuple) and len(result) == 1:  # type: ignore[arg-type]
-            [chunk] = result
-            check_body_bytes(chunk, "the WSGI iterable")
-            self._send(chunk, finish=True)  # head, body and end in one hop
-            return
+        self._length = length = known_length(result)
+        kind = type(result)
+        if (kind is list or kind is tuple) and length is not None:  # all bytes: a known length
+            items: Any = result
+            if len(items) == 1:
+                self._send(items[0], finish=True)  # head, body and end in one hop
+                return
+            if length <= WRITE_SLICE_BYTES:  # small: joined, one hop; large: item by item
+                self._send(b"".join(items), finish=True)
+                return
         for chunk in result:
             check_body_bytes(chunk, "the WSGI iterable")
             if chunk:
