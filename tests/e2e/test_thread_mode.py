@@ -163,6 +163,39 @@ def test_environ_says_multithread(serve):
 
 
 @pytest.mark.parametrize(
+    "items",
+    [[b"a", b"", b"bc"], (b"x" * 40_000, b"y" * 40_000), [b"z"] * 3000],
+    ids=["small list", "large tuple", "many items"],
+)
+def test_a_list_of_bytes_arrives_whole_with_its_content_length(serve, items):
+    # A small list goes to the reactor in one hand-off, a large one item by item.
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return items
+
+    port = serve(app)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        [response] = parse_responses(read_all(sock))
+    body = b"".join(items)
+    assert response.status == 200 and response.body == body
+    assert response.header(b"content-length") == b"%d" % len(body)
+
+
+def test_a_small_list_longer_than_its_content_length_is_a_500_not_a_cut_200(serve):
+    # Checked whole before a byte is sent, as reactor mode does with a small list.
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+        return [b"12345", b"6789"]
+
+    port = serve(app)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        [response] = parse_responses(read_all(sock))
+    assert response.status == 500
+
+
+@pytest.mark.parametrize(
     "read",
     [
         lambda stream, length: stream.read(),

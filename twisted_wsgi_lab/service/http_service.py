@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory
+from ..wsgi import WorkerPool
 from .health import HealthCheck
 from .listen import bind_problem
 from .proxy_protocol import inner_endpoint, server_endpoint
@@ -50,7 +51,7 @@ class HTTPService(Service):
         endpoints: list[str],
         *,
         app_name: str,
-        threadpool: ThreadPool | None = None,
+        threadpool: ThreadPool | WorkerPool | None = None,
         watchdog_seconds: float | None = None,
         watchdog_hint: str = "",
         health: HealthCheck | None = None,

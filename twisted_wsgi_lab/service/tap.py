@@ -7,18 +7,16 @@ labweb plugin is chosen.
 from __future__ import annotations
 
 import sys
-import threading
 import traceback
 from typing import Any
 
 from twisted.application.service import IService
 from twisted.logger import Logger
-from twisted.python.threadpool import ThreadPool
 
 from ..engine import HTTPFactory, IRequestHandler
 from ..lab import ExchangeRecorder
 from ..router import App
-from ..wsgi import WSGIBridge
+from ..wsgi import WorkerPool, WSGIBridge
 from .access_log import AccessLog, open_access_log
 from .app_loader import AppLoadError, load_app
 from .default_app import default_page
@@ -86,8 +84,7 @@ def _http_service(options: LabWebOptions) -> HTTPService:
     pool = None
     if options["mode"] == "threads":
         count = options["threads"]
-        pool = ThreadPool(minthreads=count, maxthreads=count, name="labweb-wsgi")
-        pool.threadFactory = _daemon_thread  # type: ignore[assignment]
+        pool = WorkerPool(count, name="labweb-wsgi")  # daemon threads, as the pool's own
         app_name += f" in {count} threads"
     bridge = WSGIBridge(
         app,
@@ -227,8 +224,3 @@ def _native_service(app: App, app_name: str, options: LabWebOptions) -> HTTPServ
         health=health,
         drain_delay_seconds=options["drain-delay"],
     )
-
-
-def _daemon_thread(*args: Any, **kwargs: Any) -> threading.Thread:
-    """Pool threads are daemons: one stuck in app code cannot keep the process alive."""
-    return threading.Thread(*args, daemon=True, **kwargs)

@@ -2,5 +2,6 @@
 
 from .bridge import WSGIBridge
 from .reactor_mode import WSGIApp
+from .worker_pool import WorkerPool
 
-__all__ = ["WSGIApp", "WSGIBridge"]
+__all__ = ["WSGIApp", "WSGIBridge", "WorkerPool"]

@@ -20,6 +20,7 @@ from zope.interface import implementer
 from ..engine import Exchange, IRequestHandler
 from .environ import build_environ, constant_environ, under_prefix
 from .failure_response import answer_not_found, answer_server_options
+from .handoff import ReactorHandoff
 from .pool_wait import PoolWaitWatch
 from .reactor_mode import ReactorCall, WSGIApp
 from .request_body import SpooledBody
@@ -58,6 +59,8 @@ class WSGIBridge:
         # True when other processes serve the same app at once (labweb --workers).
         self.multiprocess = multiprocess
         self._writable = threading.Condition()  # shared by the thread-mode calls
+        # Pool threads reach the reactor through one queue: one wake-up for many calls.
+        self._handoff = ReactorHandoff(reactor) if threadpool is not None else None
         self._constants = constant_environ(
             script_name=self.script_name,
             multithread=threadpool is not None,
@@ -117,14 +120,13 @@ class WSGIBridge:
         return self.wait_watch
 
     def _call(self, exchange: Exchange, body: Any, length: int | None) -> None:
-        threaded = self.threadpool is not None
         environ = build_environ(exchange, body, body_length=length, constants=self._constants)
-        if threaded:
+        if self._handoff is not None:
             call = ThreadCall(
                 exchange,
                 environ,
                 self.app,
-                self.reactor,
+                self._handoff,
                 debug=self.debug,
                 wait_watch=self._wait_watch(exchange),
                 writable=self._writable,

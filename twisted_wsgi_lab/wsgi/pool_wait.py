@@ -60,10 +60,18 @@ class PoolWaitWatch:
 
     def submit(self, function: Callable[[], None]) -> None:
         """Queue ``function`` in the pool (reactor thread); stamp when it waits and starts."""
+        now = self._clock.seconds()
         with self._lock:
-            self._queued.append(self._clock.seconds())
+            queued = self._queued
+            queued.append(now)
+            count, first = len(queued), queued[0]
         self._pool.callInThread(self._started, function)
-        self._evaluate()
+        # Every request comes through here: look closer only when this call could warn
+        # (crowded, or the oldest is due) or must arm the timer; else _evaluate is a no-op.
+        threads = self._threads
+        crowded = threads is not None and count > threads
+        if crowded or self._check_call is None or now - first >= self._warn_after:
+            self._evaluate()
 
     def _started(self, function: Callable[[], None]) -> None:
         """In a pool thread: the pool's queue is first in, first out, as is ours."""

@@ -1,7 +1,7 @@
 """Thread mode: the application runs in a thread pool; the transport stays in the reactor.
 
 The pool thread calls the app and iterates its response. Each piece is handed to the
-reactor with ``callFromThread``; the thread then waits while the client is slow (the
+reactor through the bridge's ``ReactorHandoff``; the thread then waits while the client is slow (the
 exchange paused us) or while more than ``MAX_IN_FLIGHT_BYTES`` are on their way, so a
 slow client blocks the app's thread and the server never buffers without bound. A
 client that goes away wakes the thread at once: nothing ever waits on the reactor from
@@ -21,6 +21,7 @@ from zope.interface import implementer
 
 from ..engine import Exchange
 from .failure_response import answer_app_failure
+from .handoff import ReactorHandoff
 from .pool_wait import PoolWaitWatch
 from .reactor_mode import WSGIApp
 from .response_body import WRITE_SLICE_BYTES, known_length, slices
@@ -46,7 +47,7 @@ class ThreadCall:
         exchange: Exchange,
         environ: dict[str, Any],
         app: WSGIApp,
-        reactor: Any,
+        handoff: ReactorHandoff,
         *,
         debug: bool = False,
         wait_watch: PoolWaitWatch | None = None,
@@ -58,7 +59,7 @@ class ThreadCall:
         self._environ = environ
         self._body: IO[bytes] = environ["wsgi.input"]  # the app may replace the key
         self._app = app
-        self._reactor = reactor
+        self._handoff = handoff  # one per bridge: every call to the reactor, in order
         self._start = StartResponse(self._send)  # write() blocks while the client is slow
         # Guards _paused, _gone and _in_flight. The bridge passes one condition for all
         # its calls: making one per request (an RLock and a Condition) showed in the
@@ -127,9 +128,10 @@ class ThreadCall:
             self._client_gone()  # stop the app thread; it must not send more
             answer_app_failure(exchange, Failure(), debug=self._debug)
         finally:
-            with self._writable:
-                self._in_flight -= len(data)
-                self._writable.notify_all()
+            if not finish:  # after its last piece the app thread waits no more: no wake-up
+                with self._writable:
+                    self._in_flight -= len(data)
+                    self._writable.notify_all()
 
     def _failed(self, failure: Failure) -> None:
         log.failure(
@@ -158,15 +160,19 @@ class ThreadCall:
             pass
         except Exception:
             if not self._gone:
-                self._reactor.callFromThread(self._failed, Failure())
+                self._handoff.call(self._failed, Failure())
 
     def _send_all(self, result: Iterable[bytes]) -> None:
-        self._length = known_length(result)
-        if type(result) in (list, tuple) and len(result) == 1:  # type: ignore[arg-type]
-            [chunk] = result
-            check_body_bytes(chunk, "the WSGI iterable")
-            self._send(chunk, finish=True)  # head, body and end in one hop
-            return
+        self._length = length = known_length(result)
+        kind = type(result)
+        if (kind is list or kind is tuple) and length is not None:  # all bytes: a known length
+            items: Any = result
+            if len(items) == 1:
+                self._send(items[0], finish=True)  # head, body and end in one hop
+                return
+            if length <= WRITE_SLICE_BYTES:  # small: joined, one hop; large: item by item
+                self._send(b"".join(items), finish=True)
+                return
         for chunk in result:
             check_body_bytes(chunk, "the WSGI iterable")
             if chunk:
@@ -192,7 +198,7 @@ class ThreadCall:
                 raise _ClientGoneError()
             self._in_flight += len(data)
         head = None if self._start.head_sent else self._head(finish)
-        self._reactor.callFromThread(self._deliver, head, data, finish, whole)
+        self._handoff.call(self._deliver, head, data, finish, whole)
 
     def _head(self, finish: bool) -> Head:
         start = self._start
@@ -209,9 +215,11 @@ class ThreadCall:
         try:
             close()
         except Exception:
-            self._reactor.callFromThread(
-                log.failure,
-                "close() of the WSGI iterable failed on {request}",
-                failure=Failure(),
-                request=self._exchange.request_line,
-            )
+            self._handoff.call(self._close_failed, Failure())
+
+    def _close_failed(self, failure: Failure) -> None:
+        log.failure(
+            "close() of the WSGI iterable failed on {request}",
+            failure=failure,
+            request=self._exchange.request_line,
+        )
