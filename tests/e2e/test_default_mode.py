@@ -23,7 +23,9 @@ def app(environ, start_response):
     if environ["PATH_INFO"] == "/slow":
         print("slow request begun", file=sys.stderr, flush=True)
         time.sleep(2)
-    print("app done with", environ["PATH_INFO"], file=sys.stderr, flush=True)
+    # one string: the watchdog's thread logs to the same stream, and print() with
+    # several arguments writes them one by one, so its line could land in between
+    print("app done with " + environ["PATH_INFO"], file=sys.stderr, flush=True)
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [environ["PATH_INFO"].encode()]
 """

@@ -26,6 +26,10 @@ from .watchdog import Watchdog
 log = Logger()
 
 POOL_JOIN_GRACE_SECONDS = 2.0
+# How long an idle connection is left open once the drain begins: a connection accepted
+# just before the listener closed may carry a request its client is sending right now,
+# and closing it as idle would give that client an empty reply.
+IDLE_CLOSE_GRACE_SECONDS = 0.25
 
 
 def describe_address(address: object, description: str, *, tls: bool = False) -> str:
@@ -194,9 +198,16 @@ class HTTPService(Service):
     def _drain(self) -> Deferred[None]:
         """Fire once every connection is gone, or at the shutdown timeout."""
         factory = self.factory
-        for protocol in list(factory.connections):
-            protocol.close_when_idle()
         clock = factory.clock
+        for protocol in list(factory.connections):
+            if protocol.requests_in_flight:
+                protocol.close_when_idle()  # closes right after its response
+
+        def close_idle() -> None:
+            for protocol in list(factory.connections):
+                protocol.close_when_idle()
+
+        clock.callLater(IDLE_CLOSE_GRACE_SECONDS, close_idle)
         deadline = clock.seconds() + factory.limits.shutdown_timeout_seconds
         drained: Deferred[None] = Deferred()
 
