@@ -52,7 +52,6 @@ def test_without_wrk_the_bench_loads_with_labweb_s_own_generator(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(load.shutil, "which", lambda name: None)
-    assert load.load_tool_available() is None
     assert load.load_tool() == "labweb loadgen"
     spec = load.spec_for(load.LoadPlan("http://127.0.0.1:9/", 4, 1.0, idle_connections=8))
     assert (spec.connections, spec.idle_connections, spec.idle_seconds) == (4, 8, 1.0)

@@ -46,11 +46,6 @@ def load_tool() -> str:
     return "wrk (labweb loadgen for idle connections and slow readers)"
 
 
-def load_tool_available() -> str | None:
-    """None: labweb's own load generator can always run, wrk or not."""
-    return None
-
-
 def spec_for(plan: LoadPlan) -> LoadSpec:
     """The load generators' spec for ``plan``; idle connections stay open the whole run."""
     return LoadSpec(
