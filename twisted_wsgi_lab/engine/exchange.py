@@ -261,6 +261,11 @@ class Exchange:
     def end_body(self, trailers: Headers) -> None:
         """From the connection: the body is complete."""
         self._trailers = trailers
+        if self._receiver is None and not self._pending_body:
+            # Nobody reads and nothing waits (a request without a body, before the
+            # handler runs): nothing to hand over, and with no byte ever queued here,
+            # reading was never paused for this exchange.
+            return
         self._flush_body()
 
     def connection_lost(self) -> None:

@@ -84,7 +84,7 @@ _PER_REQUEST_HOOKS = {
     "bytes_received": "dataReceived",
     "request_head": "_request_head",
     "body_data": "_body_data",
-    "end_of_message": "_end_of_message",
+    "end_of_message": "_request_complete",
     "bytes_sent": "write",
     "response_finished": "exchange_finished",
 }
@@ -133,10 +133,10 @@ class ObservedHTTPProtocol(HTTPProtocol):
             listener(self, data)
         HTTPProtocol._body_data(self, data)
 
-    def _end_of_message(self, trailers: Headers) -> None:
+    def _request_complete(self, exchange: Exchange, trailers: Headers) -> None:
         for listener in self._listeners["end_of_message"]:
             listener(self, trailers)
-        HTTPProtocol._end_of_message(self, trailers)
+        HTTPProtocol._request_complete(self, exchange, trailers)
 
     def _protocol_error(self, error: ProtocolError) -> None:
         for listener in self._listeners["protocol_error"]:

@@ -38,9 +38,11 @@ class Pipeline:
         """The exchange being answered, if any."""
         return self._queue[0] if self._queue else None
 
-    def append(self, exchange: Exchange) -> None:
-        """Queue a newly parsed request behind the others."""
-        self._queue.append(exchange)
+    def append(self, exchange: Exchange) -> int:
+        """Queue a newly parsed request behind the others; return how many are queued."""
+        queue = self._queue
+        queue.append(exchange)
+        return len(queue)
 
     def remove(self, exchange: Exchange) -> None:
         """Drop a queued request that will not be answered (its body broke framing)."""

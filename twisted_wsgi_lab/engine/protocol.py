@@ -108,18 +108,28 @@ class HTTPProtocol(Protocol):
         self._input_ended = False  # the client half-closed: no more bytes will come
         self._writes_paused = False  # the client is not reading what we sent
         self._secure: bool | None = None  # TLS or not, found out once per connection
+        self._peer: IAddress | None = None  # the addresses, asked once per connection
+        self._host: IAddress | None = None
 
     # -- the Connection interface, for exchanges -------------------------------------
 
     @property
     def peer(self) -> IAddress:
         """The client's address."""
-        return self.transport.getPeer()  # type: ignore[union-attr]
+        # Asked for every request (the WSGI environ); Twisted's getPeer() builds a new
+        # address object each time, and a connection's peer never changes.
+        peer = self._peer
+        if peer is None:
+            peer = self._peer = self.transport.getPeer()  # type: ignore[union-attr]
+        return peer
 
     @property
     def host(self) -> IAddress:
         """The address the connection arrived on."""
-        return self.transport.getHost()  # type: ignore[union-attr]
+        host = self._host
+        if host is None:
+            host = self._host = self.transport.getHost()  # type: ignore[union-attr]
+        return host
 
     @property
     def secure(self) -> bool:
@@ -188,15 +198,13 @@ class HTTPProtocol(Protocol):
             if self._timers.armed(TimerKind.LINGER):
                 self._timers.arm(TimerKind.LINGER)  # still sending: keep draining
             return
-        if (
-            self.limits.request_timeout_seconds is not None
-            and self._pipeline.receiving is None
-            and not self._parser.buffered_bytes
-        ):
-            self._timers.request_began_at = self.clock.seconds()  # a new request begins
-        self._parser.receive_data(data)
-        if self._timers.waiting_for() is _BODY:
+        parser = self._parser
+        if self._pipeline.receiving is None:
+            if self.limits.request_timeout_seconds is not None and not parser.buffered_bytes:
+                self._timers.request_began_at = self.clock.seconds()  # a new request begins
+        elif self._timers.waiting_for() is _BODY:  # only ever armed while a body is read
             self._timers.arm(_BODY)  # the body timeout counts silence, so data restarts it
+        parser.receive_data(data)
         self._process()
 
     def readConnectionLost(self) -> None:
@@ -312,15 +320,16 @@ class HTTPProtocol(Protocol):
             raise ProtocolError("CONNECT is not supported", status=501)
         exchange = Exchange(self, head)
         pipeline = self._pipeline
-        pipeline.append(exchange)
-        pipeline.receiving = exchange
-        if not head.has_body:  # its EndOfMessage is due at once: the handler sees it done
+        queued = pipeline.append(exchange)
+        if head.has_body:
+            pipeline.receiving = exchange
+        else:  # its EndOfMessage is due at once: the handler sees the request complete
             end = self._parser.next_event()
             assert type(end) is EndOfMessage
-            self._end_of_message(end.trailers)
-        if len(pipeline) == 1:
+            self._request_complete(exchange, end.trailers)
+        if queued == 1:
             pipeline.start_front()
-        elif len(pipeline) > self.limits.max_pipelined_requests:
+        elif queued > self.limits.max_pipelined_requests:
             self._pause(ReadPause.PIPELINE_FULL)
 
     def _body_data(self, data: bytes) -> None:
@@ -331,12 +340,17 @@ class HTTPProtocol(Protocol):
             self._pause(ReadPause.BODY_UNWANTED)
 
     def _end_of_message(self, trailers: Headers) -> None:
+        """The body of the request being received is complete."""
         exchange = self._pipeline.receiving
         assert exchange is not None
         self._pipeline.receiving = None
-        head = exchange.head
-        if head.has_body and exchange is self._pipeline.front:
+        if exchange is self._pipeline.front:
             self._timers.answer_began_at = self.clock.seconds()  # its answer is due from now
+        self._request_complete(exchange, trailers)
+
+    def _request_complete(self, exchange: Exchange, trailers: Headers) -> None:
+        """Nothing more of ``exchange``'s request will come: tell it, pause if it says so."""
+        head = exchange.head
         if not head.keep_alive:
             self._pause(ReadPause.LAST_REQUEST)  # nothing after a request that asked to close
         elif head.upgrade:

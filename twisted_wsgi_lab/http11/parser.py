@@ -101,6 +101,9 @@ class RequestParser:
         if self._error is not None:
             raise self._error
         try:
+            # Most events are heads: tested here, they cost no second method call.
+            if self._state is _State.HEAD:
+                return self._head()
             return self._step()
         except ProtocolError as error:
             self._state = _State.ERROR

@@ -82,7 +82,8 @@ def build_environ(
     environ["QUERY_STRING"] = head.query.decode("latin-1")
     environ["SERVER_NAME"] = server_name
     environ["SERVER_PORT"] = server_port
-    environ["SERVER_PROTOCOL"] = f"HTTP/{head.version[0]}.{head.version[1]}"
+    version = head.version
+    environ["SERVER_PROTOCOL"] = _PROTOCOLS.get(version) or f"HTTP/{version[0]}.{version[1]}"
     environ["REMOTE_ADDR"] = getattr(client, "host", "")
     environ["REMOTE_PORT"] = str(getattr(client, "port", ""))
     environ["wsgi.url_scheme"] = scheme
@@ -104,7 +105,26 @@ def under_prefix(path: bytes, script_name: str) -> bool:
     return decoded == script_name or decoded.startswith(script_name + "/")
 
 
+_PROTOCOLS = {(1, 1): "HTTP/1.1", (1, 0): "HTTP/1.0"}
+
+# Header names map to the same environ keys on every request: each name is turned into
+# its key once. Bounded, so a client inventing names costs a miss, never memory.
+_ENVIRON_KEYS_MAX_ENTRIES = 512
+_environ_keys: dict[bytes, str] = {}
+
+
+def _environ_key(name: bytes) -> str:
+    key = _environ_keys.get(name)
+    if key is None:
+        key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        if len(_environ_keys) >= _ENVIRON_KEYS_MAX_ENTRIES:
+            _environ_keys.clear()
+        _environ_keys[name] = key
+    return key
+
+
 def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> None:
+    keys = _environ_keys
     for name, value in headers:
         if b"_" in name:
             continue
@@ -114,7 +134,7 @@ def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> Non
             continue
         if name == b"content-length" or name == b"transfer-encoding":
             continue  # wsgi.input is the decoded body; its length is set from it
-        key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        key = keys.get(name) or _environ_key(name)
         if key in environ:
             separator = "; " if key == "HTTP_COOKIE" else ", "
             environ[key] = environ[key] + separator + text

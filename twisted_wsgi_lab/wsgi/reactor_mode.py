@@ -54,7 +54,6 @@ class ReactorCall:
 
     def run(self) -> None:
         """Call the application and start sending what it returns."""
-        self._exchange.on_disconnect(self._client_gone)
         try:
             result = self._app(self._environ, self._start)
             self._result = result
@@ -67,6 +66,9 @@ class ReactorCall:
         if (kind is list or kind is tuple) and length is not None and length <= WRITE_SLICE_BYTES:
             self._send_small(result)  # type: ignore[arg-type]
             return
+        # Until here all ran in this one call, which a client cannot leave in the
+        # middle of; from here the response may take many reactor turns.
+        self._exchange.on_disconnect(self._client_gone)
         self._exchange.registerProducer(self, True)
         self._pump()
 
@@ -160,6 +162,11 @@ class ReactorCall:
         if self._closed:
             return
         self._closed = True
+        # The start_response the app was given sends through this call, which holds it:
+        # a reference cycle that only the garbage collector would free, with the
+        # environ and the exchange in it. Bytes written after the end go straight to
+        # the exchange, which refuses them as they were refused before.
+        self._start.rebind(self._exchange.write)
         if self._scheduled is not None and self._scheduled.active():
             self._scheduled.cancel()
         self._body.close()

@@ -60,6 +60,9 @@ def known_length(result: Any) -> int | None:
     """The body length of ``result`` if it is knowable without iterating it."""
     kind = type(result)
     if kind is list or kind is tuple:
+        if len(result) == 1:  # the usual [body]: no generator to walk it
+            item = result[0]
+            return len(item) if type(item) is bytes else None
         if all(type(item) is bytes for item in result):
             return sum(len(item) for item in result)
         return None

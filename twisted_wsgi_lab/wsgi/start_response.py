@@ -21,7 +21,7 @@ class StartResponse:
     def __init__(self, send: Callable[[bytes], None]) -> None:
         self._send = send  # how the serving mode puts body bytes out
         self.status: tuple[int, bytes] | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers: tuple[tuple[bytes, bytes], ...] = ()
         self.head_sent = False
 
     def __call__(
@@ -41,6 +41,10 @@ class StartResponse:
         self.status = parse_status(status)
         self.headers = encode_headers(response_headers)
         return self.write
+
+    def rebind(self, send: Callable[[bytes], None]) -> None:
+        """Send body bytes through ``send`` from now on (the call that made it is over)."""
+        self._send = send
 
     def write(self, data: bytes) -> None:
         """PEP 3333's write() callable: the bytes go out before the returned iterable."""
@@ -90,7 +94,17 @@ def parse_status(status: Any) -> tuple[int, bytes]:
     return parsed
 
 
-def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+# Apps send the same few header lists again and again; each distinct list is encoded
+# once. The checks run on every call, so what is refused never depends on what was
+# seen before; a list that passed them is str pairs only, equal exactly when their
+# encodings are. Bounded in entries and in the size of each, so varying headers
+# (cookies) cost a miss, never memory.
+_ENCODED_MAX_ENTRIES = 256
+_ENCODED_MAX_BYTES = 1024
+_encoded_headers: dict[tuple[tuple[str, str], ...], tuple[tuple[bytes, bytes], ...]] = {}
+
+
+def encode_headers(headers: Any) -> tuple[tuple[bytes, bytes], ...]:
     """Encode a list of (name, value) str tuples to latin-1 bytes.
 
     Raises:
@@ -104,4 +118,12 @@ def encode_headers(headers: Any) -> list[tuple[bytes, bytes]]:
             raise TypeError(f"each response header must be a (name, value) tuple: {item!r}")
         if type(item[0]) is not str or type(item[1]) is not str:
             raise TypeError(f"header names and values must be str: {item!r}")
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    key = tuple(headers)
+    encoded = _encoded_headers.get(key)
+    if encoded is None:
+        encoded = tuple([(name.encode("latin-1"), value.encode("latin-1")) for name, value in key])
+        if sum([len(name) + len(value) for name, value in encoded]) <= _ENCODED_MAX_BYTES:
+            if len(_encoded_headers) >= _ENCODED_MAX_ENTRIES:
+                _encoded_headers.clear()
+            _encoded_headers[key] = encoded
+    return encoded

@@ -31,7 +31,7 @@ log = Logger()
 
 MAX_IN_FLIGHT_BYTES = 512 * 1024
 
-Head = tuple[int, bytes, list[tuple[bytes, bytes]], int | None]  # ..., known length
+Head = tuple[int, bytes, tuple[tuple[bytes, bytes], ...], int | None]  # ..., known length
 
 
 class _ClientGoneError(Exception):
