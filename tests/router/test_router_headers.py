@@ -231,11 +231,19 @@ def test_from_wire_decodes_latin_1_and_to_wire_gives_the_same_bytes_back() -> No
 
 
 def test_to_wire_keeps_the_case_and_order_of_names() -> None:
-    assert sample().to_wire() == [
+    assert sample().to_wire() == (
         (b"Content-Type", b"text/plain"),
         (b"Set-Cookie", b"a=1"),
         (b"set-cookie", b"b=2"),
-    ]
+    )
+
+
+def test_to_wire_checks_every_list_of_fields_even_after_a_good_one() -> None:
+    good = Headers([("X-Note", "fine")])
+    assert good.to_wire() == ((b"X-Note", b"fine"),)
+    good["X-Note"] = "bad\r\nSet-Cookie: evil=1"
+    with pytest.raises(ValueError, match="X-Note"):
+        good.to_wire()
 
 
 @pytest.mark.parametrize(
@@ -248,7 +256,7 @@ def test_to_wire_refuses_control_characters_in_a_value_naming_the_header(value: 
 
 
 def test_to_wire_allows_a_tab_in_a_value() -> None:
-    assert Headers([("X-Tab", "a\tb")]).to_wire() == [(b"X-Tab", b"a\tb")]
+    assert Headers([("X-Tab", "a\tb")]).to_wire() == ((b"X-Tab", b"a\tb"),)
 
 
 @pytest.mark.parametrize("name", ["X-Bad\r\n", "X Bad", "X-Bad\x00", "", "X:Bad", "Ünicode"])

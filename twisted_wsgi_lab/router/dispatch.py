@@ -59,6 +59,10 @@ def path_segments(raw_path: bytes) -> list[str]:
         raise HTTPError(400, "the path is not UTF-8") from None
 
 
+# What most handlers return: values to_response() turns into a Response at once.
+_PLAIN_RESULTS = frozenset({Response, str, bytes, dict, list, tuple})
+
+
 class Dispatch:
     """Answer one exchange with the App's routes and error handlers."""
 
@@ -77,7 +81,9 @@ class Dispatch:
         """
         self.exchange.on_disconnect(self._client_gone)
         answer = self._answer()
-        if isinstance(answer, Deferred):
+        # Response first: a plain class, where isinstance() of Deferred goes through
+        # ABCMeta (Deferred is an Awaitable), a Python call on every request.
+        if not isinstance(answer, Response):
             answer.addCallback(self._send).addErrback(self._send_failed)
             return
         try:
@@ -155,6 +161,8 @@ class Dispatch:
 
     def _call(self, handler: Any, params: dict[str, Any]) -> Response | Deferred[Response]:
         value = handler(self.request, **params)
+        if type(value) in _PLAIN_RESULTS:  # the common answers: no Deferred to look for
+            return self._returned(value)
         if inspect.iscoroutine(value):
             value = Deferred.fromCoroutine(value)
         if isinstance(value, Deferred):

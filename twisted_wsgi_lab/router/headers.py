@@ -51,6 +51,28 @@ def _pairs(source: HeadersInput) -> list[tuple[str, str]]:
     return pairs
 
 
+# A response's fields are often the very ones of the response before (a handler's
+# Content-Type, say): each distinct list is checked and encoded once. The checks are
+# a pure function of the text, so a hit is the answer they would give. Bounded in
+# entries and in the size of each, so varying fields (cookies) cost a miss, never memory.
+_WIRE_MAX_ENTRIES = 256
+_WIRE_MAX_BYTES = 1024
+_wire_fields: dict[tuple[tuple[str, str, str], ...], tuple[tuple[bytes, bytes], ...]] = {}
+
+
+def _checked_wire(fields: tuple[tuple[str, str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    wire = []
+    for _, name, value in fields:
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"header name {name!r} is not a token")
+        if not _FIELD_VALUE.fullmatch(value):
+            raise ValueError(
+                f"header {name!r} has a control character or non-latin-1 text: {value!r}"
+            )
+        wire.append((name.encode("latin-1"), value.encode("latin-1")))
+    return tuple(wire)
+
+
 def _checked_text(name: object, value: object) -> tuple[str, str]:
     """Refuse non-text early: a stray int or bytes would fail far away, at write time."""
     if not isinstance(name, str) or not isinstance(value, str):
@@ -81,22 +103,23 @@ class Headers:
         """Headers from the parser's fields (``RequestHead.headers``), decoded as latin-1."""
         return cls([(name.decode("latin-1"), value.decode("latin-1")) for name, value in fields])
 
-    def to_wire(self) -> list[tuple[bytes, bytes]]:
+    def to_wire(self) -> tuple[tuple[bytes, bytes], ...]:
         """Every field as latin-1 bytes, in order, for the response writer.
+
+        A tuple, as it may be shared: equal fields give the same checked copy.
 
         Raises:
             ValueError: naming the field, when a name is not a token or a value holds a
                 control character (CR, LF, NUL...) or text that latin-1 cannot encode.
         """
-        wire = []
-        for _, name, value in self._fields:
-            if not _TOKEN.fullmatch(name):
-                raise ValueError(f"header name {name!r} is not a token")
-            if not _FIELD_VALUE.fullmatch(value):
-                raise ValueError(
-                    f"header {name!r} has a control character or non-latin-1 text: {value!r}"
-                )
-            wire.append((name.encode("latin-1"), value.encode("latin-1")))
+        key = tuple(self._fields)
+        wire = _wire_fields.get(key)
+        if wire is None:
+            wire = _checked_wire(key)
+            if sum([len(name) + len(value) for name, value in wire]) <= _WIRE_MAX_BYTES:
+                if len(_wire_fields) >= _WIRE_MAX_ENTRIES:
+                    _wire_fields.clear()
+                _wire_fields[key] = wire
         return wire
 
     # -- reading ----------------------------------------------------------------------

@@ -51,11 +51,19 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.headers = Headers(headers)
-        self.status = status
-        self.body = body
+        # The setters below check and convert; the usual plain int and bytes pass
+        # their checks as they are, so they are stored here without the calls.
+        if type(status) is int and 100 <= status <= 599:
+            self._status = status
+        else:
+            self.status = status
+        if type(body) is bytes:
+            self._body = body
+        else:
+            self.body = body
         if content_type is not None:
             self.content_type = content_type
-        elif "Content-Type" not in self.headers:
+        elif headers is None or "Content-Type" not in self.headers:
             self.content_type = HTML if isinstance(body, str) else OCTET_STREAM
 
     @property

@@ -54,10 +54,7 @@ def send_response(
         exchange.start_response(status, reason_phrase(status), fields)
         StreamSender(exchange, response.stream, on_early_failure).start()
         return
-    body = response.body
-    exchange.start_response(status, reason_phrase(status), fields, known_length=len(body))
-    exchange.write(body)
-    exchange.finish()
+    exchange.respond(status, reason_phrase(status), fields, response.body)
 
 
 def _as_bytes(item: Any) -> bytes:

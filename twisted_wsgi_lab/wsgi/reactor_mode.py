@@ -80,9 +80,14 @@ class ReactorCall:
         """
         try:
             body = items[0] if len(items) == 1 else b"".join(items)
-            if body:
-                self._send(body)
-            self._complete()
+            start = self._start
+            if start.status is None:
+                raise AssertionError("the application returned without calling start_response()")
+            status, reason = start.status
+            self._done = True
+            self._close_result()
+            self._exchange.respond(status, reason, start.headers, body)
+            start.head_sent = True
         except Exception:
             self._fail()
 
