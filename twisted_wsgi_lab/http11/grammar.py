@@ -25,11 +25,13 @@ FIELD_LINE = re.compile(rb"(" + _TCHAR + rb"+):(.*)", re.DOTALL)
 # The value admits HTAB, SP, VCHAR and obs-text; every other control byte (CR, LF and
 # NUL included) is refused.
 FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
-# Every field line of a head at once, each after the CRLF that ends the line before:
-# the same two checks as FIELD_LINE and FIELD_VALUE, in one linear pass (the value class
-# has no CR, so each line's end is certain). A head it refuses is checked line by line
-# again, to name the problem.
-FIELD_LINES = re.compile(rb"(?:\r\n" + _TCHAR + rb"+:[\t\x20-\x7e\x80-\xff]*)*")
+# A whole head at once: REQUEST_LINE, then each field line after the CRLF that ends the
+# line before, with the checks of FIELD_LINE and FIELD_VALUE. One linear pass (no class
+# here admits CR or LF, so each line's end is certain) instead of two patterns per line.
+# A head it refuses is checked again rule by rule, to name the problem.
+REQUEST_HEAD = re.compile(
+    REQUEST_LINE.pattern + rb"(?:\r\n" + _TCHAR + rb"+:[\t\x20-\x7e\x80-\xff]*)*"
+)
 
 _PCT_BROKEN = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 ABSOLUTE_TARGET = re.compile(rb"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^#]*)")

@@ -8,16 +8,17 @@ read one message two ways, requests get smuggled between them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .errors import ProtocolError
 from .events import Headers, RequestHead
 from .grammar import (
     ABSOLUTE_TARGET,
     FIELD_LINE,
-    FIELD_LINES,
     FIELD_VALUE,
     HOST,
     OTHER_VERSION,
+    REQUEST_HEAD,
     REQUEST_LINE,
     check_percent_encoding,
     comma_list,
@@ -34,23 +35,44 @@ def parse_head(block: bytes, limits: Limits) -> RequestHead:
             fields, 413 for a body over the limit, 417, 501 or 505 as RFC 9110 says.
     """
     lines = block.split(b"\r\n")
-    if block.count(b"\n") != len(lines) - 1:  # every LF must be part of a CRLF
-        raise ProtocolError("bare LF in request head: lines must end with CRLF")
-    if len(lines[0]) > limits.max_request_line_bytes:
-        raise ProtocolError("request line too long", status=414)
-    if len(lines) - 1 > limits.max_header_count:
-        raise ProtocolError("too many header fields", status=431)
     request_line = lines[0]
-    method, target, version = parse_request_line(request_line)
-    if FIELD_LINES.fullmatch(block, len(request_line)) is None:
-        parse_fields(lines[1:])  # raises, naming what is wrong with which line
+    match = REQUEST_HEAD.fullmatch(block)
+    if (
+        match is None
+        or len(request_line) > limits.max_request_line_bytes
+        or len(lines) - 1 > limits.max_header_count
+    ):
+        _refuse(block, lines, limits)
+    method, target, major, minor = match.groups()  # type: ignore[union-attr]
+    if major != b"1":
+        raise ProtocolError("HTTP version not supported", status=505)
     # Every line is now known to be ``token ":" value``: split each at its first colon,
     # which cannot be inside the name, instead of matching two patterns per line.
     fields = []
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         fields.append((name.lower(), value.strip(b" \t")))
-    return interpret(method, target, version, tuple(fields), limits)
+    return interpret(method, target, _VERSIONS[minor], tuple(fields), limits)
+
+
+_VERSIONS = {b"%d" % minor: (1, minor) for minor in range(10)}
+
+
+def _refuse(block: bytes, lines: list[bytes], limits: Limits) -> NoReturn:
+    """Raise the error for a head that ``REQUEST_HEAD`` or a limit refused.
+
+    The rules are tried in the order a reader meets them, so the answer names the
+    first thing wrong: a bare LF, then the limits, the request line, the field lines.
+    """
+    if block.count(b"\n") != len(lines) - 1:  # every LF must be part of a CRLF
+        raise ProtocolError("bare LF in request head: lines must end with CRLF")
+    if len(lines[0]) > limits.max_request_line_bytes:
+        raise ProtocolError("request line too long", status=414)
+    if len(lines) - 1 > limits.max_header_count:
+        raise ProtocolError("too many header fields", status=431)
+    parse_request_line(lines[0])
+    parse_fields(lines[1:])
+    raise AssertionError(f"REQUEST_HEAD refused a head no rule refuses: {block!r}")
 
 
 def parse_request_line(line: bytes) -> tuple[bytes, bytes, tuple[int, int]]:
@@ -97,6 +119,30 @@ def _field_problem(line: bytes) -> str:
     return "invalid character in header field"
 
 
+# One-byte tests as ints: ``b"#" in target`` makes CPython first try the bytes as an
+# index, raise a TypeError and clear it, five times the cost of ``0x23 in target``.
+_HASH, _PERCENT = ord("#"), ord("%")
+
+# RequestHead(...) runs the named tuple's generated __new__, a Python function of
+# twelve arguments: with keywords it was the dearest step of a small head. The parser
+# builds every head through tuple.__new__ instead, with the fields in this order.
+_new_tuple = tuple.__new__
+_HEAD_FIELDS = (
+    "method",
+    "target",
+    "version",
+    "headers",
+    "path",
+    "query",
+    "authority",
+    "content_length",
+    "chunked",
+    "keep_alive",
+    "expects_continue",
+    "upgrade",
+)
+assert RequestHead._fields == _HEAD_FIELDS, "RequestHead's fields moved: update interpret()"
+
 # The fields that decide framing and routing, gathered in one pass over the head.
 _FRAMING_FIELDS = frozenset(
     {b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade"}
@@ -126,15 +172,22 @@ def interpret(
     if not fields:
         # Most requests carry no framing field but Host: no body, no Expect, no
         # Upgrade, and the version alone decides keep-alive.
-        return RequestHead(
-            method=method,
-            target=target,
-            version=version,
-            headers=headers,
-            path=path,
-            query=query,
-            authority=authority,
-            keep_alive=version >= (1, 1),
+        return _new_tuple(  # the fields in _HEAD_FIELDS order
+            RequestHead,
+            (
+                method,
+                target,
+                version,
+                headers,
+                path,
+                query,
+                authority,
+                None,  # content_length
+                False,  # chunked
+                version >= (1, 1),  # keep_alive
+                False,  # expects_continue
+                False,  # upgrade
+            ),
         )
     get = fields.get
     content_length = _content_length(get(b"content-length", _ABSENT), limits)
@@ -148,29 +201,34 @@ def interpret(
         keep_alive = b"keep-alive" in connection and b"close" not in connection
     if chunked and version < (1, 1):
         keep_alive = False  # RFC 9112 section 6.1: faulty framing, close after it
-    return RequestHead(
-        method=method,
-        target=target,
-        version=version,
-        headers=headers,
-        path=path,
-        query=query,
-        authority=authority,
-        content_length=content_length,
-        chunked=chunked,
-        keep_alive=keep_alive,
-        expects_continue=_expects_continue(get(b"expect", _ABSENT), version),
-        upgrade=b"upgrade" in fields and b"upgrade" in connection and version >= (1, 1),
+    expects_continue = _expects_continue(get(b"expect", _ABSENT), version)
+    upgrade = b"upgrade" in fields and b"upgrade" in connection and version >= (1, 1)
+    return _new_tuple(  # the fields in _HEAD_FIELDS order
+        RequestHead,
+        (
+            method,
+            target,
+            version,
+            headers,
+            path,
+            query,
+            authority,
+            content_length,
+            chunked,
+            keep_alive,
+            expects_continue,
+            upgrade,
+        ),
     )
 
 
 def split_target(method: bytes, target: bytes) -> tuple[str, bytes, bytes, bytes]:
     """Return (form, path, query, authority) for the four forms of RFC 9112 section 3.2."""
-    if b"#" in target:
+    if _HASH in target:
         raise ProtocolError("fragment in request-target")
-    if b"%" in target:  # the check is a regex search; most targets have no '%' at all
+    if _PERCENT in target:  # the check is a regex search; most targets have no '%' at all
         check_percent_encoding(target)
-    if target.startswith(b"/"):
+    if target[:1] == b"/":
         if method == b"CONNECT":
             raise ProtocolError("CONNECT needs an authority-form target")
         path, _, query = target.partition(b"?")
@@ -200,14 +258,27 @@ def split_target(method: bytes, target: bytes) -> tuple[str, bytes, bytes, bytes
     return "absolute", path or b"/", query, authority
 
 
+# A server hears the same few Host values again and again: each one found valid is
+# kept, and the next request naming it skips the pattern. Only values that passed are
+# kept, so a hit is the answer the check would give; bounded, so a client inventing
+# hosts costs a miss, never memory.
+_VALID_HOSTS_MAX_ENTRIES = 256
+_valid_hosts: set[bytes] = set()
+
+
 def _host(hosts: Sequence[bytes], version: tuple[int, int], target_authority: bytes) -> bytes:
     """Host rules of RFC 9112 section 3.2: exactly one on HTTP/1.1, always valid."""
     if len(hosts) > 1:
         raise ProtocolError("more than one Host header field")
-    if not hosts and version >= (1, 1):
-        raise ProtocolError("HTTP/1.1 request without Host")
-    if hosts and not valid_host(hosts[0]):
-        raise ProtocolError("invalid Host header field")
+    if not hosts:
+        if version >= (1, 1):
+            raise ProtocolError("HTTP/1.1 request without Host")
+    elif hosts[0] not in _valid_hosts:
+        if not valid_host(hosts[0]):
+            raise ProtocolError("invalid Host header field")
+        if len(_valid_hosts) >= _VALID_HOSTS_MAX_ENTRIES:
+            _valid_hosts.clear()
+        _valid_hosts.add(hosts[0])
     if target_authority:
         return target_authority  # the target's authority wins over Host
     return hosts[0] if hosts else b""

@@ -35,6 +35,8 @@ class _State(enum.Enum):
     DETACHED = enum.auto()
 
 
+_CR = ord("\r")
+
 # Events are immutable, so the end of a message without trailers (nearly every one)
 # is one shared value instead of a new object per request.
 _END_OF_MESSAGE = EndOfMessage()
@@ -126,17 +128,22 @@ class RequestParser:
         buffer = self._buffer
         if not buffer:
             return None  # between requests: the common case after every response
-        while buffer[:2] == b"\r\n":  # RFC 9112 section 2.2: ignore empty lines first
-            del buffer[:2]
-            self._scanned = 0  # offsets moved: a bare LF after the CRLF is not yet seen
-        end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
+        if buffer[0] == _CR:  # an int test first: it is nearly never a CR
+            while buffer[:2] == b"\r\n":  # RFC 9112 section 2.2: ignore empty lines first
+                del buffer[:2]
+                self._scanned = 0  # offsets moved: a bare LF after the CRLF is not yet seen
+        scanned = self._scanned
+        end = buffer.find(b"\r\n\r\n", scanned - 3 if scanned > 3 else 0)
         limits = self._limits
         if end < 0:
             self._raise_head_error(len(buffer))
             self._scanned = len(buffer)
             return None
-        over_line = buffer.find(b"\r\n", 0, end + 2) > limits.max_request_line_bytes
-        if over_line or end + 4 > limits.max_head_bytes:
+        line_limit = limits.max_request_line_bytes
+        if end + 4 > limits.max_head_bytes or (
+            end > line_limit  # else the request line, part of the head, is within its limit
+            and buffer.find(b"\r\n", 0, end + 2) > line_limit
+        ):
             self._raise_head_error(end + 4)
         block = bytes(buffer[:end])
         del buffer[: end + 4]

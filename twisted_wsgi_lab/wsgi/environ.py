@@ -13,6 +13,10 @@ from .response_body import FileWrapper
 
 log = Logger()
 
+# One-byte tests as ints: ``b"_" in name`` makes CPython try the bytes as an index
+# first, raise a TypeError and clear it, five times the cost of ``0x5F in name``.
+_PERCENT, _UNDERSCORE = ord("%"), ord("_")
+
 
 class ErrorStream:
     """``wsgi.errors``: text the application writes goes to the server's log."""
@@ -96,7 +100,7 @@ def build_environ(
 
 def decoded_path(path: bytes) -> str:
     """The percent-decoded path as latin-1 text, the form PEP 3333 gives PATH_INFO."""
-    return (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1")
+    return (unquote_to_bytes(path) if _PERCENT in path else path).decode("latin-1")
 
 
 def under_prefix(path: bytes, script_name: str) -> bool:
@@ -126,7 +130,7 @@ def _environ_key(name: bytes) -> str:
 def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> None:
     keys = _environ_keys
     for name, value in headers:
-        if b"_" in name:
+        if _UNDERSCORE in name:
             continue
         text = value.decode("latin-1")
         if name == b"content-type":
