@@ -43,7 +43,7 @@ def parse_head(block: bytes, limits: Limits) -> RequestHead:
         or len(lines) - 1 > limits.max_header_count
     ):
         _refuse(block, lines, limits)
-    method, target, major, minor = match.groups()  # type: ignore[union-attr]
+    method, target, major, minor = match.groups()
     if major != b"1":
         raise ProtocolError("HTTP version not supported", status=505)
     # Every line is now known to be ``token ":" value``: split each at its first colon,
