@@ -47,25 +47,27 @@ class _Origin:
 class Exchange:
     """The request ``head``, its body as a pausable stream, and the response writer."""
 
-    # What an interposed connection asked to hear of the loss (``on_connection_lost``);
-    # a class default, so the plain path creates nothing for it.
+    # An exchange is made for every request, and most of what it can hold stays empty:
+    # these start as class defaults, set on the instance only when they change, and
+    # the containers are made when something goes in.
+    _head_bytes = b""  # the head, held until the first body bytes or finish()
+    _pending_body: deque[bytes] | None = None  # body data the receiver has not taken
+    _trailers: Headers | None = None  # set when the body is complete
+    _receiver: BodyReceiver | None = None
+    _body_paused = False
+    _producer: IPushProducer | None = None
+    _disconnect_callbacks: list[Callable[[], None]] | None = None
+    _finish_callbacks: list[Callable[[], None]] | None = None
+    # What an interposed connection asked to hear of the loss (``on_connection_lost``).
     _lost_callbacks: list[Callable[[], None]] | None = None
+    _origin: _Origin | None = None  # what a trusted proxy reported, if anything
+    continue_sent = False
 
     def __init__(self, connection: Connection, head: RequestHead) -> None:
         self.head = head
         self.connection = connection
         self.state = _IDLE
         self._writer = ResponseWriter(head, server=connection.server_header)
-        self._head_bytes = b""  # the head, held until the first body bytes or finish()
-        self._pending_body: deque[bytes] = deque()
-        self._trailers: Headers | None = None  # set when the body is complete
-        self._receiver: BodyReceiver | None = None
-        self._body_paused = False
-        self._producer: IPushProducer | None = None
-        self._disconnect_callbacks: list[Callable[[], None]] = []
-        self._finish_callbacks: list[Callable[[], None]] = []
-        self.continue_sent = False
-        self._origin: _Origin | None = None  # what a trusted proxy reported, if anything
 
     # -- about the connection -------------------------------------------------------
 
@@ -169,6 +171,8 @@ class Exchange:
         """Call ``callback`` if the client goes away before ``finish()``."""
         if self.state is _ABORTED:
             callback()
+        elif self._disconnect_callbacks is None:
+            self._disconnect_callbacks = [callback]
         else:
             self._disconnect_callbacks.append(callback)
 
@@ -180,6 +184,8 @@ class Exchange:
         """
         if self.state is _DONE:
             callback()
+        elif self._finish_callbacks is None:
+            self._finish_callbacks = [callback]
         else:
             self._finish_callbacks.append(callback)
 
@@ -253,10 +259,13 @@ class Exchange:
 
     def deliver_body(self, data: bytes) -> None:
         """From the connection: queue or deliver a piece of the body."""
-        if self.wants_body and not self._pending_body:
+        pending = self._pending_body
+        if self.wants_body and not pending:
             self._receiver.body_data(data)  # type: ignore[union-attr]
+        elif pending is None:
+            self._pending_body = deque([data])
         else:
-            self._pending_body.append(data)
+            pending.append(data)
 
     def end_body(self, trailers: Headers) -> None:
         """From the connection: the body is complete."""
@@ -278,10 +287,10 @@ class Exchange:
         self.state = advance(RESPONSE_TRANSITIONS, self.state, "abort")
         self._head_bytes = b""
         producer, self._producer = self._producer, None
-        callbacks, self._disconnect_callbacks = self._disconnect_callbacks, []
+        callbacks, self._disconnect_callbacks = self._disconnect_callbacks, None
         if producer is not None:
             producer.stopProducing()
-        for callback in callbacks:
+        for callback in callbacks or ():
             callback()
 
     # -- the response ---------------------------------------------------------------
@@ -397,9 +406,9 @@ class Exchange:
     def _complete(self, tail: bytes) -> None:
         """Send ``tail``, the last bytes of the response, and hand the connection on."""
         self._producer = None
-        self._disconnect_callbacks = []
-        callbacks, self._finish_callbacks = self._finish_callbacks, []
-        for callback in callbacks:
+        self._disconnect_callbacks = None
+        callbacks, self._finish_callbacks = self._finish_callbacks, None
+        for callback in callbacks or ():
             callback()
         self._head_bytes = b""
         if self._writer.unsent_length:

@@ -123,21 +123,17 @@ class ResponseWriter:
             ResponseHeaderError: a status, reason, name or value that cannot be sent
                 as it is: CR, LF or NUL would split the response (CWE-113).
         """
-        if not 200 <= status <= 599:
-            raise ResponseHeaderError(f"status {status} cannot be a final response")
-        if _REASON.fullmatch(reason) is None:
-            raise ResponseHeaderError("control character in reason phrase")
+        status_line = _status_lines.get((status, reason)) or _status_line(status, reason)
         copied = _copy_fields(headers, keep_upgrade=status == 426)
         if copied.closes:
             self.keep_alive = False
-        lines = [b"HTTP/1.1 %d %s\r\n" % (status, reason), copied.block]
-        seen = copied.seen
         self.status = status
-        self._frame(status, copied.length, known_length, lines)
+        lines = [status_line, copied.block, self._framing(status, copied.length, known_length)]
+        seen = copied.seen
         if b"date" not in seen:
             lines.append(b"Date: " + date + b"\r\n")
         if b"server" not in seen:
-            lines.append(b"Server: " + self.server + b"\r\n")
+            lines.append(_server_lines.get(self.server) or _server_line(self.server))
         lines.append(b"\r\n")
         return b"".join(lines)
 
@@ -176,42 +172,41 @@ class ResponseWriter:
         """Bytes a Content-Length promised that were not written (0 if none or not known)."""
         return self._remaining if self._mode == "length" else 0
 
-    def _frame(
-        self, status: int, length: bytes | None, known_length: int | None, lines: list[bytes]
-    ) -> None:
-        """Choose how the body is delimited and add the fields that say so.
+    def _framing(self, status: int, length: bytes | None, known_length: int | None) -> bytes:
+        """Choose how the body is delimited; return the fields that say so.
 
         Without a body (HEAD, 204, 304) the field gives the length a GET would get, so
         a ``known_length`` is used only when it is a body the app made for HEAD: an
         empty body there (or any body of a 304) says nothing of that length.
         """
         head = self._head
-        if head.method == b"HEAD" or status in (204, 304):
+        if head.method == b"HEAD" or status == 204 or status == 304:
             self._mode = "none"
-            if length is None and known_length and status not in (204, 304):
+            if length is None and known_length and status != 204 and status != 304:
                 length = b"%d" % known_length
+            field = b""
             if length is not None and status != 204:
-                lines.append(b"Content-Length: " + length + b"\r\n")
-            return self._connection_field(lines)
-        if length is None and known_length is not None:
-            length = b"%d" % known_length
-        if length is not None:
+                field = b"Content-Length: " + length + b"\r\n"
+        elif length is not None:
             self._mode = "length"
             self._remaining = self.promised_length = int(length)
-            lines.append(b"Content-Length: " + length + b"\r\n")
+            field = b"Content-Length: " + length + b"\r\n"
+        elif known_length is not None:
+            self._mode = "length"
+            self._remaining = self.promised_length = known_length
+            field = b"Content-Length: %d\r\n" % known_length
         elif head.version >= (1, 1):
             self._mode = "chunked"
-            lines.append(b"Transfer-Encoding: chunked\r\n")
+            field = b"Transfer-Encoding: chunked\r\n"
         else:
             self._mode = "close"
             self.keep_alive = False
-        self._connection_field(lines)
-
-    def _connection_field(self, lines: list[bytes]) -> None:
+            field = b""
         if not self.keep_alive:
-            lines.append(b"Connection: close\r\n")
-        elif self._head.version < (1, 1):
-            lines.append(b"Connection: keep-alive\r\n")
+            return field + b"Connection: close\r\n"
+        if head.version < (1, 1):
+            return field + b"Connection: keep-alive\r\n"
+        return field
 
     def body(self, data: bytes) -> bytes:
         """Frame a piece of the body (nothing for HEAD and bodiless statuses).
@@ -253,6 +248,41 @@ class ResponseWriter:
         return bool(self._mode)
 
 
+# Status lines, each checked once: an app answers with a handful of (status, reason)
+# pairs. Only pairs that passed are kept, so a hit is what the checks would say.
+_STATUS_LINES_MAX_ENTRIES = 64
+_status_lines: dict[tuple[int, bytes], bytes] = {}
+
+
+def _status_line(status: int, reason: bytes) -> bytes:
+    """``HTTP/1.1 status reason`` and its CRLF, checked.
+
+    Raises:
+        ResponseHeaderError: not a final status, or a control character in the reason.
+    """
+    if not 200 <= status <= 599:
+        raise ResponseHeaderError(f"status {status} cannot be a final response")
+    if _REASON.fullmatch(reason) is None:
+        raise ResponseHeaderError("control character in reason phrase")
+    line = b"HTTP/1.1 %d %s\r\n" % (status, reason)
+    if len(_status_lines) >= _STATUS_LINES_MAX_ENTRIES:
+        _status_lines.clear()
+    _status_lines[status, reason] = line
+    return line
+
+
+# A server sends one Server value (or a handful): each line is built once.
+_server_lines: dict[bytes, bytes] = {}
+
+
+def _server_line(server: bytes) -> bytes:
+    line = b"Server: " + server + b"\r\n"
+    if len(_server_lines) >= _STATUS_LINES_MAX_ENTRIES:
+        _server_lines.clear()
+    _server_lines[server] = line
+    return line
+
+
 def _copy_fields(headers: Iterable[tuple[bytes, bytes]], *, keep_upgrade: bool) -> _CopiedFields:
     """The checked copy of ``headers``, from the cache when an equal list passed before.
 
@@ -277,7 +307,7 @@ def _copy_fields(headers: Iterable[tuple[bytes, bytes]], *, keep_upgrade: bool) 
 def _checked_fields(headers: Iterable[tuple[bytes, bytes]], *, keep_upgrade: bool) -> _CopiedFields:
     """Check and copy the app's fields.
 
-    Framing fields are the server's: Content-Length is kept aside for ``_frame``,
+    Framing fields are the server's: Content-Length is kept aside for ``_framing``,
     hop-by-hop fields are dropped (a ``Connection: close`` among them is honoured),
     except ``Upgrade`` when ``keep_upgrade``: a 426 must name the protocol to
     upgrade to (RFC 9110 section 15.5.22).

@@ -94,9 +94,11 @@ class Headers:
 
     def __init__(self, source: HeadersInput = None) -> None:
         # (lower-cased name, name as given, value): the lower-case copy is computed once.
-        self._fields: list[tuple[str, str, str]] = [
-            (name.lower(), name, value) for name, value in _pairs(source)
-        ]
+        self._fields: list[tuple[str, str, str]] = (
+            []
+            if source is None
+            else [(name.lower(), name, value) for name, value in _pairs(source)]
+        )
 
     @classmethod
     def from_wire(cls, fields: Iterable[tuple[bytes, bytes]]) -> Headers:

@@ -61,10 +61,14 @@ class Response:
             self._body = body
         else:
             self.body = body
-        if content_type is not None:
+        if content_type is None and (headers is None or "Content-Type" not in self.headers):
+            content_type = HTML if isinstance(body, str) else OCTET_STREAM
+        if content_type is None:
+            pass  # the headers given carry it
+        elif headers is None:  # nothing to replace: the field is added, not searched for
+            self.headers.add("Content-Type", content_type)
+        else:
             self.content_type = content_type
-        elif headers is None or "Content-Type" not in self.headers:
-            self.content_type = HTML if isinstance(body, str) else OCTET_STREAM
 
     @property
     def status(self) -> int:
