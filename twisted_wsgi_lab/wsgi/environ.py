@@ -43,7 +43,9 @@ def constant_environ(
     """The environ keys that are the same for every request a bridge serves.
 
     Built once per bridge and copied per request: a dict copy costs less than setting
-    these eight keys one by one on every request.
+    these eight keys one by one on every request. The keys every request sets are here
+    too, empty until then, so the copy is made at the size it ends at: a dict that
+    grows past its room is rebuilt, which cost more than all the keys' values.
     """
     return {
         "SCRIPT_NAME": script_name,
@@ -54,7 +56,23 @@ def constant_environ(
         "wsgi.multiprocess": multiprocess,
         "wsgi.run_once": False,
         "wsgi.file_wrapper": FileWrapper,
+        **dict.fromkeys(_PER_REQUEST_KEYS),
     }
+
+
+# Set by build_environ on every request.
+_PER_REQUEST_KEYS = (
+    "REQUEST_METHOD",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "REMOTE_ADDR",
+    "REMOTE_PORT",
+    "wsgi.url_scheme",
+    "wsgi.input",
+)
 
 
 def build_environ(
@@ -72,21 +90,23 @@ def build_environ(
     become ``HTTP_X_FOO``, letting a client pose as a header a proxy set.
     """
     head = exchange.head
-    path_info = decoded_path(head.path)
+    path = head.path
+    path_info = (unquote_to_bytes(path) if _PERCENT in path else path).decode("latin-1")
     script_name = constants["SCRIPT_NAME"]
     if script_name:
         path_info = path_info[len(script_name) :]  # the bridge checked the prefix
     scheme = exchange.scheme
     authority = exchange.authority
-    server_name, server_port = _server_name_port(exchange, authority, scheme)
+    server = _server_names.get((authority, scheme)) or _server_name_port(
+        exchange, authority, scheme
+    )
     client = exchange.client_address
-    environ = constants.copy()
+    version = head.version
+    environ = constants.copy()  # every key below is in it already: no dict growth
     environ["REQUEST_METHOD"] = head.method.decode("latin-1")
     environ["PATH_INFO"] = path_info
     environ["QUERY_STRING"] = head.query.decode("latin-1")
-    environ["SERVER_NAME"] = server_name
-    environ["SERVER_PORT"] = server_port
-    version = head.version
+    environ["SERVER_NAME"], environ["SERVER_PORT"] = server
     environ["SERVER_PROTOCOL"] = _PROTOCOLS.get(version) or f"HTTP/{version[0]}.{version[1]}"
     environ["REMOTE_ADDR"] = getattr(client, "host", "")
     environ["REMOTE_PORT"] = str(getattr(client, "port", ""))
@@ -149,14 +169,25 @@ def _add_headers(environ: dict[str, Any], headers: Any, authority: bytes) -> Non
         environ["HTTP_HOST"] = authority.decode("latin-1")
 
 
+# SERVER_NAME and SERVER_PORT of each (authority, scheme) seen: a server is asked for
+# the same few hosts again and again. Bounded, so invented hosts cost a miss only.
+_SERVER_NAMES_MAX_ENTRIES = 256
+_server_names: dict[tuple[bytes, str], tuple[str, str]] = {}
+
+
 def _server_name_port(exchange: Exchange, raw_authority: bytes, scheme: str) -> tuple[str, str]:
     """Name and port from the request's authority, else the listening socket."""
     authority = raw_authority.decode("latin-1")
     if authority:
         host, colon, port = authority.rpartition(":")
         if colon and "]" not in port:
-            return host, port or ("443" if scheme == "https" else "80")
-        return authority, "443" if scheme == "https" else "80"
+            found = host, port or ("443" if scheme == "https" else "80")
+        else:
+            found = authority, "443" if scheme == "https" else "80"
+        if len(_server_names) >= _SERVER_NAMES_MAX_ENTRIES:
+            _server_names.clear()
+        _server_names[raw_authority, scheme] = found
+        return found
     address = exchange.server_address
     if isinstance(address, (IPv4Address, IPv6Address)):
         return address.host, str(address.port)
