@@ -36,16 +36,22 @@ class TimerKind(enum.Enum):
     __hash__ = object.__hash__
 
 
-_WAIT, _SEND, _LINGER = 0, 1, 2
+_WAIT_SLOT, _SEND_SLOT, _LINGER_SLOT = 0, 1, 2
 _SLOT = {
-    TimerKind.KEEPALIVE: _WAIT,
-    TimerKind.HEADER: _WAIT,
-    TimerKind.BODY: _WAIT,
-    TimerKind.RESPONSE: _WAIT,
-    TimerKind.SEND: _SEND,
-    TimerKind.LINGER: _LINGER,
-    TimerKind.EOF_GRACE: _LINGER,
+    TimerKind.KEEPALIVE: _WAIT_SLOT,
+    TimerKind.HEADER: _WAIT_SLOT,
+    TimerKind.BODY: _WAIT_SLOT,
+    TimerKind.RESPONSE: _WAIT_SLOT,
+    TimerKind.SEND: _SEND_SLOT,
+    TimerKind.LINGER: _LINGER_SLOT,
+    TimerKind.EOF_GRACE: _LINGER_SLOT,
 }
+
+
+# Module globals: reading a member off its Enum class costs a metaclass call on 3.11.
+_KEEPALIVE, _HEADER, _BODY = TimerKind.KEEPALIVE, TimerKind.HEADER, TimerKind.BODY
+_RESPONSE, _SEND, _LINGER = TimerKind.RESPONSE, TimerKind.SEND, TimerKind.LINGER
+_EOF_GRACE = TimerKind.EOF_GRACE
 
 
 class ConnectionTimers:
@@ -66,19 +72,15 @@ class ConnectionTimers:
     def deadline(self, kind: TimerKind, now: float) -> float:
         """When ``kind`` is due if armed at ``now``: the one place each rule lives."""
         limits = self._limits
-        if kind is TimerKind.KEEPALIVE:
+        if kind is _KEEPALIVE:
             return now + limits.keepalive_timeout_seconds
-        if kind is TimerKind.RESPONSE:  # from the start of the answer: re-arming keeps it
+        if kind is _RESPONSE:  # from the start of the answer: re-arming keeps it
             return self.answer_began_at + limits.response_timeout_seconds
-        if kind is TimerKind.SEND:
+        if kind is _SEND:
             return now + limits.send_timeout_seconds
-        if kind is TimerKind.LINGER or kind is TimerKind.EOF_GRACE:
+        if kind is _LINGER or kind is _EOF_GRACE:
             return now + LINGER_SECONDS
-        seconds = (
-            limits.header_timeout_seconds
-            if kind is TimerKind.HEADER
-            else limits.body_timeout_seconds
-        )
+        seconds = limits.header_timeout_seconds if kind is _HEADER else limits.body_timeout_seconds
         whole = limits.request_timeout_seconds  # the whole-request deadline caps both
         if whole is None:
             return now + seconds
@@ -86,7 +88,7 @@ class ConnectionTimers:
 
     def waiting_for(self) -> TimerKind | None:
         """The kind armed in the shared slot (keep-alive, head, body or response)."""
-        return self._kinds[_WAIT]
+        return self._kinds[_WAIT_SLOT]
 
     def armed(self, kind: TimerKind) -> bool:
         """True if ``kind`` is the kind armed in its slot."""
@@ -115,16 +117,16 @@ class ConnectionTimers:
         slot = _SLOT[kind]
         if self._kinds[slot] is kind:
             self._kinds[slot] = None
-            if slot != _WAIT:  # the wait slot's call is kept for reuse; the others go
+            if slot != _WAIT_SLOT:  # the wait slot's call is kept for reuse; the others go
                 self._drop_call(slot)
 
     def cancel_wait(self) -> None:
         """Disarm whatever the shared slot waits for."""
-        self._kinds[_WAIT] = None
+        self._kinds[_WAIT_SLOT] = None
 
     def cancel_all(self) -> None:
         """The connection is gone: nothing of it may fire later."""
-        for slot in (_WAIT, _SEND, _LINGER):
+        for slot in (_WAIT_SLOT, _SEND_SLOT, _LINGER_SLOT):
             self._kinds[slot] = None
             self._drop_call(slot)
 

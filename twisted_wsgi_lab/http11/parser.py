@@ -35,6 +35,13 @@ class _State(enum.Enum):
     DETACHED = enum.auto()
 
 
+# Each state as a module global: on Python 3.11 reading a member off its Enum class
+# (``_State.HEAD``) goes through the metaclass and costs as much as a method call, and
+# the parser tests its state several times for every request.
+_HEAD, _LENGTH, _ERROR, _DETACHED = _State.HEAD, _State.LENGTH, _State.ERROR, _State.DETACHED
+_CHUNK_SIZE, _CHUNK_DATA, _CHUNK_CRLF = _State.CHUNK_SIZE, _State.CHUNK_DATA, _State.CHUNK_CRLF
+_TRAILERS = _State.TRAILERS
+
 _CR = ord("\r")
 
 # Events are immutable, so the end of a message without trailers (nearly every one)
@@ -48,7 +55,7 @@ class RequestParser:
     def __init__(self, limits: Limits | None = None) -> None:
         self._limits = limits or Limits()
         self._buffer = bytearray()
-        self._state = _State.HEAD
+        self._state = _HEAD
         self._scanned = 0  # bytes of the buffer already searched for the end of a head
         self._remaining = 0  # body bytes left in the Content-Length body or current chunk
         self._body_total = 0  # de-chunked bytes of the current body so far
@@ -58,7 +65,7 @@ class RequestParser:
     def between_requests(self) -> bool:
         """True when no byte of the next request has arrived yet."""
         buffer = self._buffer  # asked twice per request: an empty one needs no strip() copy
-        return self._state is _State.HEAD and (not buffer or not buffer.strip(b"\r\n"))
+        return self._state is _HEAD and (not buffer or not buffer.strip(b"\r\n"))
 
     @property
     def buffered_bytes(self) -> int:
@@ -78,11 +85,11 @@ class RequestParser:
         Raises:
             RuntimeError: a request is still being parsed.
         """
-        if self._state is not _State.HEAD:
+        if self._state is not _HEAD:
             raise RuntimeError(f"cannot detach the parser in state {self._state.name}")
         rest = bytes(self._buffer)
         self._buffer.clear()
-        self._state = _State.DETACHED
+        self._state = _DETACHED
         self._error = ProtocolError("the connection switched protocols")
         return rest
 
@@ -104,23 +111,23 @@ class RequestParser:
             raise self._error
         try:
             # Most events are heads: tested here, they cost no second method call.
-            if self._state is _State.HEAD:
+            if self._state is _HEAD:
                 return self._head()
             return self._step()
         except ProtocolError as error:
-            self._state = _State.ERROR
+            self._state = _ERROR
             self._error = error
             raise
 
     def _step(self) -> Event | None:
         state = self._state
-        if state is _State.HEAD:
+        if state is _HEAD:
             return self._head()
-        if state is _State.LENGTH or state is _State.CHUNK_DATA:
+        if state is _LENGTH or state is _CHUNK_DATA:
             return self._body_bytes()
-        if state is _State.CHUNK_SIZE:
+        if state is _CHUNK_SIZE:
             return self._chunk_size()
-        if state is _State.CHUNK_CRLF:
+        if state is _CHUNK_CRLF:
             return self._chunk_crlf()
         return self._trailers()
 
@@ -151,9 +158,9 @@ class RequestParser:
         head = parse_head(block, limits)
         self._body_total = 0
         if head.chunked:
-            self._state = _State.CHUNK_SIZE
+            self._state = _CHUNK_SIZE
         else:  # a body of Content-Length bytes, possibly none: EndOfMessage comes next
-            self._state = _State.LENGTH
+            self._state = _LENGTH
             self._remaining = head.content_length or 0
         return head
 
@@ -187,8 +194,8 @@ class RequestParser:
             raise min(found, key=lambda item: item[:2])[2]
 
     def _body_bytes(self) -> Event | None:
-        if self._state is _State.LENGTH and self._remaining == 0:
-            self._state = _State.HEAD
+        if self._state is _LENGTH and self._remaining == 0:
+            self._state = _HEAD
             return _END_OF_MESSAGE
         buffer = self._buffer
         if not buffer:
@@ -197,8 +204,8 @@ class RequestParser:
         data = bytes(buffer[:take])
         del buffer[:take]
         self._remaining -= take
-        if self._remaining == 0 and self._state is _State.CHUNK_DATA:
-            self._state = _State.CHUNK_CRLF
+        if self._remaining == 0 and self._state is _CHUNK_DATA:
+            self._state = _CHUNK_CRLF
         return BodyData(data)
 
     def _chunk_size(self) -> Event | None:
@@ -216,9 +223,9 @@ class RequestParser:
         del buffer[: end + 2]
         self._body_total += size
         if size == 0:
-            self._state = _State.TRAILERS
+            self._state = _TRAILERS
         else:
-            self._state = _State.CHUNK_DATA
+            self._state = _CHUNK_DATA
             self._remaining = size
         return self._step()
 
@@ -231,14 +238,14 @@ class RequestParser:
         if buffer[:2] != b"\r\n":
             raise ProtocolError("chunk data not followed by CRLF")
         del buffer[:2]
-        self._state = _State.CHUNK_SIZE
+        self._state = _CHUNK_SIZE
         return self._step()
 
     def _trailers(self) -> Event | None:
         buffer = self._buffer
         if buffer[:2] == b"\r\n":
             del buffer[:2]
-            self._state = _State.HEAD
+            self._state = _HEAD
             return _END_OF_MESSAGE
         limit = self._limits.max_trailer_bytes
         end = buffer.find(b"\r\n\r\n", 0, limit + 4)
@@ -252,5 +259,5 @@ class RequestParser:
         if b"\n" in block.replace(b"\r\n", b""):
             raise ProtocolError("bare LF in trailer section")
         del buffer[: end + 4]
-        self._state = _State.HEAD
+        self._state = _HEAD
         return EndOfMessage(trailers=parse_fields(block.split(b"\r\n")))
