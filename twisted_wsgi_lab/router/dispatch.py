@@ -66,12 +66,13 @@ _PLAIN_RESULTS = frozenset({Response, str, bytes, dict, list, tuple})
 class Dispatch:
     """Answer one exchange with the App's routes and error handlers."""
 
+    handler_name = "(routing)"  # the handler answering, once routed, for logs
+    _pending: Deferred[Any] | None = None  # a handler's Deferred, cancelled if the client leaves
+
     def __init__(self, app: App, exchange: Exchange) -> None:
         self.app = app
         self.exchange = exchange
         self.request = Request(exchange, app, {})
-        self.handler_name = "(routing)"
-        self._pending: Deferred[Any] | None = None
 
     def run(self) -> None:
         """Answer the exchange; the response may go out later (a Deferred, a stream).

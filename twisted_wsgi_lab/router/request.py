@@ -38,6 +38,14 @@ STREAM_HIGH_WATER_BYTES = 256 * 1024
 class Request:
     """One HTTP request, as a native handler sees it."""
 
+    # Made for every request and most stay as they are: class defaults, set on the
+    # instance only when they change.
+    _body: _BodyCollector | None = None
+    _streaming = False
+    loaded_session: Session | None = None
+    script_root = ""  # where a WSGI server mounted the App (SCRIPT_NAME)
+    _form: FormReader | None = None
+
     def __init__(self, exchange: Exchange, app: App, params: dict[str, Any]) -> None:
         self.exchange = exchange
         self.app = app
@@ -46,11 +54,6 @@ class Request:
         self.method = head.method.decode("ascii")
         self.raw_path = head.path
         self.query_string = head.query
-        self._body: _BodyCollector | None = None
-        self._streaming = False
-        self.loaded_session: Session | None = None
-        self.script_root = ""  # where a WSGI server mounted the App (SCRIPT_NAME)
-        self._form: FormReader | None = None
 
     # -- the head -----------------------------------------------------------------
 
