@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from twisted_wsgi_lab.bench import cli, load, models, outputs
+from twisted_wsgi_lab.bench import cli, load, models, outputs, processes, runner
 from twisted_wsgi_lab.bench.load_result import LoadResult
 from twisted_wsgi_lab.bench.plots import plots_unavailable
 from twisted_wsgi_lab.bench.progress import LineProgress, make_progress
@@ -67,6 +67,32 @@ def test_threads_models_take_any_pool_size() -> None:
         *("--listen", "tcp:8000:interface=127.0.0.1"),
     ]
     assert models.model_named("threads-0") is None
+
+
+def test_a_model_at_a_tree_is_that_model_run_from_another_checkout(tmp_path: Path) -> None:
+    model = models.model_named(f"native@{tmp_path}")
+    assert model is not None
+    assert (model.name, model.tree, model.serves) == (f"native@{tmp_path}", str(tmp_path), "native")
+    launch = models.Launch(8000, "m:app")
+    assert model.command(launch) == models.MODELS["native"].command(launch)
+    assert models.model_named("nothing@/tmp") is None
+    assert models.model_named("reactor@") is None
+
+
+def test_a_tree_without_labweb_is_refused_naming_the_option(tmp_path: Path) -> None:
+    with pytest.raises(cli.UsageError, match=f"--models reactor@{tmp_path}: .*no twisted_wsgi_lab"):
+        cli.chosen_models(f"reactor,reactor@{tmp_path}")
+
+
+def test_the_server_of_a_model_at_a_tree_imports_that_trees_labweb(tmp_path: Path) -> None:
+    tree = tmp_path / "other"
+    (tree / "twisted_wsgi_lab").mkdir(parents=True)
+    (tree / "twisted_wsgi_lab" / "__init__.py").write_text("WHERE = 'the other tree'\n")
+    probe = [sys.executable, "-c", "import twisted_wsgi_lab as t; print(t.WHERE)"]
+    env = runner.server_environment(str(tree))
+    server = processes.start_server(f"reactor@{tree}", 0, probe, tmp_path, env, cwd=str(tree))
+    assert server.process.wait(timeout=60) == 0
+    assert server.log_path.read_text().strip() == "the other tree"
 
 
 def test_a_model_that_cannot_serve_a_scenario_says_why() -> None:

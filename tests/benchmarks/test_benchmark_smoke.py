@@ -61,6 +61,21 @@ def test_labweb_bench_measures_each_load_shape_and_compares_two_runs(tmp_path: P
     assert "+0.0% ~" in compared.stdout
 
 
+def test_a_checkout_is_measured_beside_the_installed_labweb(tmp_path: Path) -> None:
+    """``MODEL@TREE`` serves from another checkout, here this one, in the same run."""
+    done = bench(
+        *("--scenarios", "hello", "--models", f"reactor,reactor@{ROOT}"),
+        *("--concurrency", "4", "--duration", "1", "--rounds", "1", "--warmup", "0"),
+        *("--out", "run", "--plain"),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "run" / "results.json").read_text())
+    rates = {row["model"]: row["requests_per_second"] for row in document["summary"]}
+    assert set(rates) == {"reactor", f"reactor@{ROOT}"}
+    assert all(rate > 0 for rate in rates.values()), rates
+
+
 def test_the_seam_cost_models_serve_the_same_app_side_by_side(tmp_path: Path) -> None:
     done = bench(
         *("--scenarios", "hello", "--models", "engine,engine-observed,reactor-access-log"),

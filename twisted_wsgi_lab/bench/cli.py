@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from .compare import compare, format_changes
 from .load import load_tool
 from .machine import describe_machine
-from .models import DEFAULT_MODELS, MODELS, Model, model_named
+from .models import DEFAULT_MODELS, MODELS, Model, model_named, tree_problem
 from .outputs import write_outputs
 from .processes import BenchError
 from .progress import make_progress
@@ -67,7 +67,7 @@ def build_parser() -> Parser:
         default=",".join(DEFAULT_MODELS),
         help="from: "
         + ",".join(MODELS)
-        + " (threads-N: any N); default: "
+        + " (threads-N: any N; MODEL@DIR: MODEL run from the labweb checkout in DIR); default: "
         + ",".join(DEFAULT_MODELS),
     )
     add("--concurrency", default="1,16,64,256", help="connection counts to measure")
@@ -117,7 +117,12 @@ def chosen_models(text: str) -> tuple[Model, ...]:
     if unknown or not names:
         known = ",".join(MODELS)
         raise UsageError(f"--models: unknown {','.join(unknown) or 'empty list'}; from: {known}")
-    return tuple(model for model in models if model is not None)
+    chosen = tuple(model for model in models if model is not None)
+    for model in chosen:
+        problem = tree_problem(model.tree) if model.tree is not None else None
+        if problem is not None:
+            raise UsageError(f"--models {model.name}: {problem}")
+    return chosen
 
 
 def chosen_scenarios(text: str) -> tuple[Scenario, ...]:

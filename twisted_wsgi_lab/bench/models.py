@@ -7,6 +7,7 @@ and the run shows that reason instead of a row. ``threads-N`` takes any pool siz
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import re
@@ -47,6 +48,7 @@ class Model:
     serves: str = "wsgi"
     hello_only: bool = False
     requires: str | None = None
+    tree: str | None = None  # a checkout whose labweb this model runs (``MODEL@TREE``)
 
     def skip_reason(self, scenario: Scenario) -> str | None:
         """Why this model sits ``scenario`` out, or None when it runs."""
@@ -165,8 +167,24 @@ DEFAULT_MODELS = tuple(
 
 
 def model_named(name: str) -> Model | None:
-    """The model called ``name``, ``threads-N`` for any N included; None if unknown."""
+    """The model called ``name``, ``threads-N`` for any N included; None if unknown.
+
+    ``MODEL@TREE`` is ``MODEL`` run from the labweb of another checkout (its
+    ``twisted_wsgi_lab`` package is imported first), so a change is measured against
+    the code before it side by side, in one run.
+    """
+    base, at, tree = name.partition("@")
+    if at:
+        model = model_named(base)
+        return dataclasses.replace(model, name=name, tree=tree) if model and tree else None
     if name in MODELS:
         return MODELS[name]
     match = RE_THREADS.fullmatch(name)
     return threads(int(match[1])) if match else None
+
+
+def tree_problem(tree: str) -> str | None:
+    """Why ``tree`` cannot be run from (``MODEL@TREE``), or None when it can."""
+    if not os.path.isfile(os.path.join(tree, "twisted_wsgi_lab", "__init__.py")):
+        return f"{tree} is not a labweb checkout (no twisted_wsgi_lab/__init__.py in it)"
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -78,14 +79,20 @@ def free_ports(count: int) -> list[int]:
 
 
 def start_server(
-    name: str, port: int, argv: Sequence[str], log_dir: Path, env: dict[str, str]
+    name: str,
+    port: int,
+    argv: Sequence[str],
+    log_dir: Path,
+    env: dict[str, str],
+    cwd: str | None = None,
 ) -> Server:
     """Start ``argv`` in a new session (its own process group); do not wait for it."""
-    log_path = log_dir / f"{name}.log"
+    log_path = log_dir / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".log")  # MODEL@DIR too
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             list(argv),
             env=env,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -105,10 +105,15 @@ def run_bench(settings: Settings, progress: Progress, outcome: Outcome) -> None:
             measure_scenario(scenario, models, settings, progress, outcome)
 
 
-def server_environment() -> dict[str, str]:
-    """The environment with the current directory importable, as for ``labweb --app``."""
+def server_environment(tree: str | None = None) -> dict[str, str]:
+    """The environment with the current directory importable, as for ``labweb --app``.
+
+    With ``tree`` (``MODEL@TREE``) that checkout comes first, so its labweb is the one run
+    (the server starts in it too: see ``start_server``'s ``cwd``).
+    """
     env = dict(os.environ)
-    paths = [os.getcwd(), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    first = [os.path.abspath(tree)] if tree is not None else []
+    paths = [*first, os.getcwd(), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -131,8 +136,12 @@ def measure_scenario(
         try:
             for model, port in zip(models, free_ports(len(models)), strict=True):
                 argv = model.command(Launch(port, model.app_for(scenario) or ""))
-                env = server_environment()
-                servers[model.name] = start_server(model.name, port, argv, Path(log_dir), env)
+                env = server_environment(model.tree)
+                # ``python -m`` puts its working directory first on sys.path: a model
+                # run from another checkout starts in it, so that labweb is the one run.
+                servers[model.name] = start_server(
+                    model.name, port, argv, Path(log_dir), env, cwd=model.tree
+                )
             for name in list(servers):
                 if not started(servers[name], scenario, progress, outcome):
                     stop_server(servers.pop(name))
