@@ -80,11 +80,13 @@ class Dispatch:
         A handler that returns a plain value is answered without any Deferred: the
         common case pays for none.
         """
-        self.exchange.on_disconnect(self._client_gone)
         answer = self._answer()
         # Response first: a plain class, where isinstance() of Deferred goes through
         # ABCMeta (Deferred is an Awaitable), a Python call on every request.
         if not isinstance(answer, Response):
+            # Only an answer still to come can outlive its client: nothing ran
+            # between the handler's start and here for one to leave.
+            self.exchange.on_disconnect(self._client_gone)
             answer.addCallback(self._send).addErrback(self._send_failed)
             return
         try:
@@ -143,7 +145,7 @@ class Dispatch:
     def _route(self) -> Response | Deferred[Response]:
         exchange = self.exchange
         head = exchange.head
-        method = head.method.decode("ascii")
+        method = self.request.method
         if head.path == b"*":
             return self._options_response(self.app.all_methods())
         match = self.app.match(head.path, method)
@@ -163,7 +165,7 @@ class Dispatch:
     def _call(self, handler: Any, params: dict[str, Any]) -> Response | Deferred[Response]:
         value = handler(self.request, **params)
         if type(value) in _PLAIN_RESULTS:  # the common answers: no Deferred to look for
-            return self._returned(value)
+            return to_response(value, self.handler_name)
         if inspect.iscoroutine(value):
             value = Deferred.fromCoroutine(value)
         if isinstance(value, Deferred):

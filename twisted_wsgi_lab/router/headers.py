@@ -191,7 +191,8 @@ class Headers:
 
     def add(self, name: str, value: str) -> None:
         """Append another value of ``name`` after the ones already there."""
-        name, value = _checked_text(name, value)
+        if not (isinstance(name, str) and isinstance(value, str)):
+            _checked_text(name, value)  # raises, naming both
         self._fields.append((name.lower(), name, value))
 
     def __delitem__(self, name: str) -> None:
