@@ -434,7 +434,8 @@ class HTTPProtocol(Protocol):
         elif self.state is _FAILED:
             self._send_error(self._error)  # type: ignore[arg-type]
         else:
-            self._resume(_PIPELINE_OR_UPGRADE)
+            if self._pauses is not _NO_PAUSE:  # nearly always: nothing to resume
+                self._resume(_PIPELINE_OR_UPGRADE)
             if not self._processing:  # else the parse loop up the stack does it as it ends
                 self._update_timer()
 

@@ -109,7 +109,7 @@ class ConnectionTimers:
         call = self._calls[slot]
         if call is None:
             self._calls[slot] = self._clock.callLater(max(deadline - now, 0), self._due, slot)
-        elif call.getTime() > deadline:
+        elif call.getTime() > deadline:  # pushed later on every request: nearly never
             call.reset(max(deadline - now, 0))
 
     def cancel(self, kind: TimerKind) -> None:
