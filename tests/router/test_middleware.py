@@ -109,3 +109,18 @@ def test_error_handlers_get_the_request_for_a_404() -> None:
         return f"no {request.path}", 404
 
     assert app.test_client().get("/nothing/here").text == "no /nothing/here"
+
+
+def test_routing_follows_the_method_on_the_wire_not_a_rewritten_one() -> None:
+    app = App()
+
+    @app.middleware
+    async def relabel(request: Request, call_next: Any) -> Response:
+        request.method = request.headers.get("X-Method-Label") or request.method
+        return await call_next(request)
+
+    app.route("/thing", methods=["POST"])(lambda request: "posted")
+    app.route("/thing", methods=["DELETE"])(lambda request: "deleted")
+    client = app.test_client()
+    response = client.post("/thing", headers={"X-Method-Label": "DELETE"})
+    assert response.text == "posted"

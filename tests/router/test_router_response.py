@@ -318,3 +318,18 @@ def test_a_streaming_response_sets_cookies_like_a_response() -> None:
     response = StreamingResponse([b""])
     response.set_cookie("a", "1")
     assert response.headers["Set-Cookie"] == "a=1; Path=/"
+
+
+class _Counted(Response):
+    """A subclass with setters of its own: the constructor's values go through them."""
+
+    @Response.body.setter  # type: ignore[attr-defined,misc]
+    def body(self, value: bytes | str) -> None:
+        Response.body.fset(self, value)  # type: ignore[attr-defined]
+        self.headers["X-Body-Length"] = str(len(self._body))
+
+
+def test_a_subclass_setter_sees_the_constructors_body() -> None:
+    assert _Counted(b"abc").headers.get("X-Body-Length") == "3"
+    assert _Counted("héllo").headers.get("X-Body-Length") == "6"
+    assert Response(b"abc").body == b"abc"

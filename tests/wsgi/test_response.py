@@ -306,3 +306,28 @@ def test_write_kept_past_the_response_is_refused(serve, logged):
         kept[0](b"late")
     protocol.dataReceived(GET)
     assert [r.body for r in parse_responses(transport.value())] == [b"done", b"done"]
+
+
+def test_write_then_a_small_list_sends_both_in_order(serve):
+    # The one-write path for a small list must not start a response the app's own
+    # write() already started: that raised, and the client got a cut response.
+    def app(environ, start_response):
+        write = start_response("200 OK", TEXT)
+        write(b"early ")
+        return [b"late"]
+
+    protocol, transport = serve(app)
+    protocol.dataReceived(GET + GET)
+    assert [r.body for r in parse_responses(transport.value())] == [b"early late"] * 2
+
+
+def test_write_then_an_empty_list_finishes_the_response(serve):
+    def app(environ, start_response):
+        start_response("200 OK", TEXT)(b"all of it")
+        return []
+
+    protocol, transport = serve(app)
+    protocol.dataReceived(GET)
+    [response] = parse_responses(transport.value())
+    assert response.body == b"all of it"
+    assert not transport.disconnecting

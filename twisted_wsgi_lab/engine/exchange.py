@@ -271,9 +271,9 @@ class Exchange:
         """From the connection: the body is complete."""
         self._trailers = trailers
         if self._receiver is None and not self._pending_body:
-            # Nobody reads and nothing waits (a request without a body, before the
-            # handler runs): nothing to hand over, and with no byte ever queued here,
-            # reading was never paused for this exchange.
+            # Nobody reads and nothing waits (a request without a body, or an empty
+            # chunked one, not yet read): nothing to hand over, and with no byte ever
+            # queued here, reading was never paused for this exchange.
             return
         self._flush_body()
 
@@ -376,8 +376,8 @@ class Exchange:
         """Send a whole response: ``start_response``, ``write(body)`` and ``finish()``.
 
         The usual answer, its body all in hand, then takes one write and one step of
-        the state table per call above instead of three. Fails as those three would,
-        and like them sends nothing when it raises.
+        the state table instead of three. For a response not yet started: from there
+        it fails as those three would, and like them sends nothing when it raises.
 
         Raises:
             ResponseHeaderError: the status or a header cannot be sent.

@@ -108,19 +108,24 @@ class HTTPProtocol(Protocol):
         self._input_ended = False  # the client half-closed: no more bytes will come
         self._writes_paused = False  # the client is not reading what we sent
         self._secure: bool | None = None  # TLS or not, found out once per connection
-        self._peer: IAddress | None = None  # the addresses, asked once per connection
+        self._peer: IAddress | None = None  # the addresses, kept from the first request
         self._host: IAddress | None = None
+        self._request_seen = False  # a request head arrived: the addresses are final
 
     # -- the Connection interface, for exchanges -------------------------------------
 
     @property
     def peer(self) -> IAddress:
         """The client's address."""
-        # Asked for every request (the WSGI environ); Twisted's getPeer() builds a new
-        # address object each time, and a connection's peer never changes.
+        # Asked for every request (the WSGI environ), and Twisted's getPeer() builds a
+        # new address object each time: it is kept once a request has arrived. Not
+        # before: behind a PROXY-protocol listener the transport names the proxy
+        # until the PROXY header, which comes before any request, has been read.
         peer = self._peer
         if peer is None:
-            peer = self._peer = self.transport.getPeer()  # type: ignore[union-attr]
+            peer = self.transport.getPeer()  # type: ignore[union-attr]
+            if self._request_seen:
+                self._peer = peer
         return peer
 
     @property
@@ -128,7 +133,9 @@ class HTTPProtocol(Protocol):
         """The address the connection arrived on."""
         host = self._host
         if host is None:
-            host = self._host = self.transport.getHost()  # type: ignore[union-attr]
+            host = self.transport.getHost()  # type: ignore[union-attr]
+            if self._request_seen:  # as for peer
+                self._host = host
         return host
 
     @property
@@ -318,6 +325,7 @@ class HTTPProtocol(Protocol):
             return
         if head.method == b"CONNECT":
             raise ProtocolError("CONNECT is not supported", status=501)
+        self._request_seen = True
         exchange = Exchange(self, head)
         pipeline = self._pipeline
         queued = pipeline.append(exchange)

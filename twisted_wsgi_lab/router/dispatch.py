@@ -145,7 +145,7 @@ class Dispatch:
     def _route(self) -> Response | Deferred[Response]:
         exchange = self.exchange
         head = exchange.head
-        method = self.request.method
+        method = head.method.decode("ascii")  # the wire's: request.method may be rewritten
         if head.path == b"*":
             return self._options_response(self.app.all_methods())
         match = self.app.match(head.path, method)

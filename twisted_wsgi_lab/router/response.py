@@ -13,6 +13,7 @@ from collections.abc import AsyncIterable, Iterable
 from datetime import datetime, timedelta
 from html import escape
 from json import dumps
+from typing import Any
 from urllib.parse import quote
 
 from .cookies import format_delete_cookie, format_set_cookie
@@ -52,12 +53,14 @@ class Response:
     ) -> None:
         self.headers = Headers(headers)
         # The setters below check and convert; the usual plain int and bytes pass
-        # their checks as they are, so they are stored here without the calls.
-        if type(status) is int and 100 <= status <= 599:
+        # their checks as they are, so they are stored here without the calls, unless
+        # a subclass has setters of its own, which must see the values.
+        plain = not self._own_setters
+        if plain and type(status) is int and 100 <= status <= 599:
             self._status = status
         else:
             self.status = status
-        if type(body) is bytes:
+        if plain and type(body) is bytes:
             self._body = body
         else:
             self.body = body
@@ -65,10 +68,21 @@ class Response:
             content_type = HTML if isinstance(body, str) else OCTET_STREAM
         if content_type is None:
             pass  # the headers given carry it
-        elif headers is None:  # nothing to replace: the field is added, not searched for
+        elif plain and headers is None:  # nothing to replace: added, not searched for
             self.headers.add("Content-Type", content_type)
         else:
             self.content_type = content_type
+
+    # True for a subclass that defines its own status, body or content_type.
+    _own_setters = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_setters = any(
+            name in vars(klass)
+            for klass in cls.__mro__[: cls.__mro__.index(Response)]
+            for name in ("status", "body", "content_type")
+        )
 
     @property
     def status(self) -> int:

@@ -43,9 +43,9 @@ def constant_environ(
     """The environ keys that are the same for every request a bridge serves.
 
     Built once per bridge and copied per request: a dict copy costs less than setting
-    these eight keys one by one on every request. The keys every request sets are here
-    too, empty until then, so the copy is made at the size it ends at: a dict that
-    grows past its room is rebuilt, which cost more than all the keys' values.
+    the eight constant keys one by one on every request. The ten keys every request
+    sets are here too, None until then, so the copy is made at the size it ends at: a
+    dict that grows past its room is rebuilt, which cost more than setting the keys.
     """
     return {
         "SCRIPT_NAME": script_name,

@@ -63,7 +63,12 @@ class ReactorCall:
             return
         self._length = length = known_length(result)
         kind = type(result)
-        if (kind is list or kind is tuple) and length is not None and length <= WRITE_SLICE_BYTES:
+        if (
+            (kind is list or kind is tuple)
+            and length is not None
+            and length <= WRITE_SLICE_BYTES
+            and not self._start.head_sent  # else the app's write() began the response
+        ):
             self._send_small(result)  # type: ignore[arg-type]
             return
         # Until here all ran in this one call, which a client cannot leave in the
@@ -73,10 +78,11 @@ class ReactorCall:
         self._pump()
 
     def _send_small(self, items: list[bytes] | tuple[bytes, ...]) -> None:
-        """Send a small list of bytes whole: one write, then finish.
+        """Send a small list of bytes whole: the head and the body in one write.
 
         The usual answer of a small app (``[body]``) needs no producer and no pump:
-        a slice or a reactor turn cannot come before it is all written anyway.
+        a slice or a reactor turn cannot come before it is all written anyway. Only
+        while nothing is sent: after the app's own ``write()`` the pump sends the rest.
         """
         try:
             body = items[0] if len(items) == 1 else b"".join(items)
@@ -170,7 +176,7 @@ class ReactorCall:
         # The start_response the app was given sends through this call, which holds it:
         # a reference cycle that only the garbage collector would free, with the
         # environ and the exchange in it. Bytes written after the end go straight to
-        # the exchange, which refuses them as they were refused before.
+        # the exchange, which refuses them (ResponseStateError).
         self._start.rebind(self._exchange.write)
         if self._scheduled is not None and self._scheduled.active():
             self._scheduled.cancel()
