@@ -169,40 +169,15 @@ def interpret(
                 found.append(value)
     _form, path, query, target_authority = split_target(method, target)
     authority = _host(hosts, version, target_authority)
-    if not fields:
+    if fields:
+        content_length, chunked, keep_alive, expects_continue, upgrade = _framing(
+            fields, version, limits
+        )
+    else:
         # Most requests carry no framing field but Host: no body, no Expect, no
         # Upgrade, and the version alone decides keep-alive.
-        return _new_tuple(  # the fields in _HEAD_FIELDS order
-            RequestHead,
-            (
-                method,
-                target,
-                version,
-                headers,
-                path,
-                query,
-                authority,
-                None,  # content_length
-                False,  # chunked
-                version >= (1, 1),  # keep_alive
-                False,  # expects_continue
-                False,  # upgrade
-            ),
-        )
-    get = fields.get
-    content_length = _content_length(get(b"content-length", _ABSENT), limits)
-    chunked = _chunked(get(b"transfer-encoding", _ABSENT))
-    if chunked and content_length is not None:
-        raise ProtocolError("both Content-Length and Transfer-Encoding")
-    connection = _list(get(b"connection", _ABSENT))
-    if version >= (1, 1):
-        keep_alive = b"close" not in connection
-    else:
-        keep_alive = b"keep-alive" in connection and b"close" not in connection
-    if chunked and version < (1, 1):
-        keep_alive = False  # RFC 9112 section 6.1: faulty framing, close after it
-    expects_continue = _expects_continue(get(b"expect", _ABSENT), version)
-    upgrade = b"upgrade" in fields and b"upgrade" in connection and version >= (1, 1)
+        content_length, chunked, keep_alive = None, False, version >= (1, 1)
+        expects_continue = upgrade = False
     return _new_tuple(  # the fields in _HEAD_FIELDS order
         RequestHead,
         (
@@ -220,6 +195,27 @@ def interpret(
             upgrade,
         ),
     )
+
+
+def _framing(
+    fields: dict[bytes, list[bytes]], version: tuple[int, int], limits: Limits
+) -> tuple[int | None, bool, bool, bool, bool]:
+    """(content_length, chunked, keep_alive, expects_continue, upgrade) from the fields."""
+    get = fields.get
+    content_length = _content_length(get(b"content-length", _ABSENT), limits)
+    chunked = _chunked(get(b"transfer-encoding", _ABSENT))
+    if chunked and content_length is not None:
+        raise ProtocolError("both Content-Length and Transfer-Encoding")
+    connection = _list(get(b"connection", _ABSENT))
+    if version >= (1, 1):
+        keep_alive = b"close" not in connection
+    else:
+        keep_alive = b"keep-alive" in connection and b"close" not in connection
+    if chunked and version < (1, 1):
+        keep_alive = False  # RFC 9112 section 6.1: faulty framing, close after it
+    expects_continue = _expects_continue(get(b"expect", _ABSENT), version)
+    upgrade = b"upgrade" in fields and b"upgrade" in connection and version >= (1, 1)
+    return content_length, chunked, keep_alive, expects_continue, upgrade
 
 
 def split_target(method: bytes, target: bytes) -> tuple[str, bytes, bytes, bytes]:

@@ -86,14 +86,11 @@ class ReactorCall:
         """
         try:
             body = items[0] if len(items) == 1 else b"".join(items)
-            start = self._start
-            if start.status is None:
-                raise AssertionError("the application returned without calling start_response()")
-            status, reason = start.status
+            status, reason = self._status()
             self._done = True
             self._close_result()
-            self._exchange.respond(status, reason, start.headers, body)
-            start.head_sent = True
+            self._exchange.respond(status, reason, self._start.headers, body)
+            self._start.head_sent = True
         except Exception:
             self._fail()
 
@@ -136,11 +133,15 @@ class ReactorCall:
             self._send_head(self._length)
         self._exchange.write(chunk)
 
-    def _send_head(self, known_length: int | None) -> None:
-        start = self._start
-        if start.status is None:
+    def _status(self) -> tuple[int, bytes]:
+        status = self._start.status
+        if status is None:
             raise AssertionError("the application returned without calling start_response()")
-        status, reason = start.status
+        return status
+
+    def _send_head(self, known_length: int | None) -> None:
+        status, reason = self._status()
+        start = self._start
         self._exchange.start_response(status, reason, start.headers, known_length=known_length)
         start.head_sent = True
 
