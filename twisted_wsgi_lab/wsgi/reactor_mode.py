@@ -25,6 +25,7 @@ log = Logger()
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+NO_START_RESPONSE = "the application returned without calling start_response()"
 PUMP_BYTES = 256 * 1024
 PUMP_ITEMS = 64
 _END = object()
@@ -86,11 +87,14 @@ class ReactorCall:
         """
         try:
             body = items[0] if len(items) == 1 else b"".join(items)
-            status, reason = self._status()
+            start = self._start
+            if start.status is None:
+                raise AssertionError(NO_START_RESPONSE)
+            status, reason = start.status
             self._done = True
             self._close_result()
-            self._exchange.respond(status, reason, self._start.headers, body)
-            self._start.head_sent = True
+            self._exchange.respond(status, reason, start.headers, body)
+            start.head_sent = True
         except Exception:
             self._fail()
 
@@ -133,15 +137,11 @@ class ReactorCall:
             self._send_head(self._length)
         self._exchange.write(chunk)
 
-    def _status(self) -> tuple[int, bytes]:
-        status = self._start.status
-        if status is None:
-            raise AssertionError("the application returned without calling start_response()")
-        return status
-
     def _send_head(self, known_length: int | None) -> None:
-        status, reason = self._status()
         start = self._start
+        if start.status is None:
+            raise AssertionError(NO_START_RESPONSE)
+        status, reason = start.status
         self._exchange.start_response(status, reason, start.headers, known_length=known_length)
         start.head_sent = True
 
