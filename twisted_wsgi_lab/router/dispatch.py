@@ -73,6 +73,9 @@ class Dispatch:
         self.app = app
         self.exchange = exchange
         self.request = Request(exchange, app, {})
+        # What the route is chosen by: the method on the wire, as decoded before any
+        # middleware may rewrite request.method.
+        self.method = self.request.method
 
     def run(self) -> None:
         """Answer the exchange; the response may go out later (a Deferred, a stream).
@@ -145,7 +148,7 @@ class Dispatch:
     def _route(self) -> Response | Deferred[Response]:
         exchange = self.exchange
         head = exchange.head
-        method = head.method.decode("ascii")  # the wire's: request.method may be rewritten
+        method = self.method
         if head.path == b"*":
             return self._options_response(self.app.all_methods())
         match = self.app.match(head.path, method)
@@ -163,7 +166,9 @@ class Dispatch:
         raise HTTPError(404)
 
     def _call(self, handler: Any, params: dict[str, Any]) -> Response | Deferred[Response]:
-        value = handler(self.request, **params)
+        value = handler(self.request, **params) if params else handler(self.request)
+        if type(value) is Response:  # the commonest answer: nothing to convert
+            return value
         if type(value) in _PLAIN_RESULTS:  # the common answers: no Deferred to look for
             return to_response(value, self.handler_name)
         if inspect.iscoroutine(value):
