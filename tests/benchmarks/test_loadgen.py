@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from load_server import BIG_BYTES, Seen, recording_factory
+from load_server import BIG_BYTES, Seen
 from twisted.internet import reactor
 from twisted.internet.protocol import Factory
 
@@ -26,15 +26,6 @@ from twisted_wsgi_lab.bench.load_tool import LoadProcess, loadgen_command, run_l
 from twisted_wsgi_lab.bench.loadgen import run_load
 
 pytestmark = pytest.mark.subprocess
-
-
-@pytest.fixture
-def server(in_reactor: Callable[..., Any]) -> Iterator[tuple[str, Seen]]:
-    """(base URL, what the server saw) of a recording server on 127.0.0.1."""
-    seen = Seen()
-    port = in_reactor(lambda: reactor.listenTCP(0, recording_factory(seen), interface="127.0.0.1"))
-    yield f"http://127.0.0.1:{port.getHost().port}", seen
-    in_reactor(port.stopListening)
 
 
 @pytest.fixture

@@ -10,13 +10,11 @@ needs it installed: a missing wrk fails there.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from load_server import Seen, recording_factory
-from twisted.internet import reactor
+from load_server import Seen
 
 from twisted_wsgi_lab.bench.load_spec import LoadSpec
 from twisted_wsgi_lab.bench.load_tool import LoadProcess, choose_tool, run_load_process
@@ -94,14 +92,6 @@ def test_wrk_is_chosen_when_installed_and_the_loadgen_when_not(
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert choose_tool(spec) == "loadgen"
     assert choose_tool(spec, prefer_wrk=False) == "loadgen"
-
-
-@pytest.fixture
-def server(in_reactor: Callable[..., Any]) -> Iterator[tuple[str, Seen]]:
-    seen = Seen()
-    port = in_reactor(lambda: reactor.listenTCP(0, recording_factory(seen), interface="127.0.0.1"))
-    yield f"http://127.0.0.1:{port.getHost().port}", seen
-    in_reactor(port.stopListening)
 
 
 @pytest.mark.subprocess
